@@ -1,0 +1,59 @@
+"""The domain's errors: one root, four families, specific errors carrying their ids."""
+
+from __future__ import annotations
+
+
+class GovernanceError(Exception):
+    """Root of every error the domain raises on purpose."""
+
+    code = "error"
+
+
+class NotFound(GovernanceError):
+    """Something named does not exist."""
+
+    code = "not-found"
+
+
+class Conflict(GovernanceError):
+    """The request clashes with the current state."""
+
+    code = "conflict"
+
+
+class InvalidInput(GovernanceError):
+    """The input is malformed or breaks a rule."""
+
+    code = "invalid-input"
+
+
+class PermissionDenied(GovernanceError):
+    """The caller may not do this."""
+
+    code = "permission-denied"
+
+
+class Unauthenticated(PermissionDenied):
+    """No usable credential came with the request."""
+
+    code = "unauthenticated"
+
+
+class ConfigurationError(GovernanceError):
+    """A setting is missing or wrong; names the environment variable."""
+
+    code = "configuration"
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+class TokenNotFound(NotFound):
+    """No API token has that id."""
+
+    code = "token-not-found"
+
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"no API token with id {token_id}")
+        self.token_id = token_id

@@ -1,0 +1,197 @@
+"""Accept events: decode, validate, store once by content hash with an outbox row, then enqueue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from governance.ingest.canonical import compact_json, content_hash
+from governance.ingest.envelope import Envelope, envelope_of
+from governance.ingest.errors import MalformedBody, SchemaError, SchemaViolation
+from governance.ingest.jsontext import parse_json
+from governance.ingest.schema import event_kind, validate_event
+from governance.metrics import EVENTS_RECEIVED
+from governance.models import LineageEvent, Outbox, OutboxStatus
+
+Enqueue = Callable[[int], None]
+
+
+class AcceptStatus(StrEnum):
+    """What became of an event sent to us."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedEvent:
+    """An event that passed every check and is ready to store."""
+
+    envelope: Envelope
+    content_hash: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    """The answer for one stored event."""
+
+    status: AcceptStatus
+    content_hash: str
+    event_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchFailure:
+    """One event of a batch that was refused, and why."""
+
+    index: int
+    reason: str
+    retriable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """The answer for a batch: what was stored and what was refused."""
+
+    received: int
+    accepted: list[Acceptance]
+    failures: list[BatchFailure]
+
+
+def decode_event(event: Any) -> DecodedEvent:
+    """Validate one parsed event and compute its identity.
+
+    Raises:
+        SchemaViolation: the event breaks the OpenLineage schema.
+        MalformedBody: the event holds strings that are not valid Unicode.
+    """
+    if not isinstance(event, dict):
+        raise SchemaViolation([SchemaError("", f"an event must be a JSON object, not {_json_type(event)}")])
+    validate_event(event, event_kind(event.get("schemaURL")))
+    digest = content_hash(event)
+    body = compact_json(event)
+    return DecodedEvent(envelope=envelope_of(event), content_hash=digest, body=body)
+
+
+def accept_event(
+    session: Session, raw: bytes, *, max_depth: int, now: datetime, publish_grace: timedelta, enqueue: Enqueue
+) -> Acceptance:
+    """Accept one event body: store it once with its outbox row, commit, then enqueue it.
+
+    Raises:
+        MalformedBody, SchemaViolation: the body is refused; nothing is stored.
+    """
+    try:
+        decoded = decode_event(parse_json(raw, max_depth=max_depth))
+    except (MalformedBody, SchemaViolation):
+        EVENTS_RECEIVED.labels(result="rejected").inc()
+        raise
+    acceptance = _store(session, decoded, now=now, lease_until=now + publish_grace)
+    session.commit()
+    _count(acceptance)
+    if acceptance.event_id is not None:
+        enqueue(acceptance.event_id)
+    return acceptance
+
+
+def accept_batch(
+    session: Session,
+    raw: bytes,
+    *,
+    max_depth: int,
+    max_events: int,
+    now: datetime,
+    publish_grace: timedelta,
+    enqueue: Enqueue,
+) -> BatchResult:
+    """Accept a JSON array of events: each valid one is stored, each invalid one reported by index.
+
+    Raises:
+        MalformedBody: the body is not JSON at all.
+        SchemaViolation: the body is not an array, or holds more than ``max_events`` events.
+    """
+    try:
+        events = parse_json(raw, max_depth=max_depth + 1)
+        if not isinstance(events, list):
+            raise SchemaViolation([SchemaError("", f"a batch must be a JSON array, not {_json_type(events)}")])
+        if len(events) > max_events:
+            raise SchemaViolation([SchemaError("", f"a batch holds at most {max_events} events, not {len(events)}")])
+    except (MalformedBody, SchemaViolation):
+        EVENTS_RECEIVED.labels(result="rejected").inc()
+        raise
+    decoded: list[DecodedEvent] = []
+    failures: list[BatchFailure] = []
+    for index, event in enumerate(events):
+        try:
+            decoded.append(decode_event(event))
+        except (MalformedBody, SchemaViolation) as err:
+            EVENTS_RECEIVED.labels(result="rejected").inc()
+            failures.append(BatchFailure(index=index, reason=_reason(err), retriable=False))
+    accepted = [_store(session, item, now=now, lease_until=now + publish_grace) for item in decoded]
+    session.commit()
+    for acceptance in accepted:
+        _count(acceptance)
+        if acceptance.event_id is not None:
+            enqueue(acceptance.event_id)
+    return BatchResult(received=len(events), accepted=accepted, failures=failures)
+
+
+def _store(session: Session, event: DecodedEvent, *, now: datetime, lease_until: datetime) -> Acceptance:
+    """Insert the event unless its hash is known, and its outbox row; the caller commits."""
+    envelope = event.envelope
+    values = {
+        "content_hash": event.content_hash,
+        "kind": envelope.kind.value,
+        "event_type": envelope.event_type,
+        "event_time": envelope.event_time,
+        "run_uuid": envelope.run_uuid,
+        "job_namespace": envelope.job_namespace,
+        "job_name": envelope.job_name,
+        "producer": envelope.producer,
+        "schema_url": envelope.schema_url,
+        "body": event.body,
+        "body_bytes": len(event.body.encode()),
+        "received_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    table = LineageEvent.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        builder(table).values(values).on_conflict_do_nothing(index_elements=["content_hash"]).returning(table.c.id)
+    )
+    event_id = session.execute(statement).scalar()
+    if event_id is None:
+        return Acceptance(AcceptStatus.DUPLICATE, event.content_hash, None)
+    outbox = Outbox.__table__  # type: ignore[attr-defined]
+    session.execute(
+        insert(outbox).values(
+            event_id=event_id, status=OutboxStatus.PENDING.value, attempts=0, lease_until=lease_until, created_at=now
+        )
+    )
+    return Acceptance(AcceptStatus.ACCEPTED, event.content_hash, int(event_id))
+
+
+def _count(acceptance: Acceptance) -> None:
+    EVENTS_RECEIVED.labels(result=acceptance.status.value).inc()
+
+
+def _reason(err: MalformedBody | SchemaViolation) -> str:
+    if isinstance(err, SchemaViolation):
+        return "; ".join(f"{e.pointer or '/'}: {e.message}" for e in err.errors[:5])
+    return str(err)
+
+
+def _json_type(value: Any) -> str:
+    names: Sequence[tuple[type, str]] = ((dict, "an object"), (list, "an array"), (str, "a string"), (bool, "a boolean"))
+    for kind, name in names:
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else "a number"

@@ -1,0 +1,43 @@
+"""Read raw events back, newest first, in the shape Marquez's ``/events/lineage`` returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from governance.errors import InvalidInput
+from governance.models import LineageEvent
+
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    """One page of raw events (JSON text, as stored) and how many match in all."""
+
+    bodies: list[str]
+    total_count: int
+
+
+def list_events(
+    session: Session, *, after: datetime, before: datetime, limit: int, offset: int, descending: bool = True
+) -> EventPage:
+    """Events whose eventTime lies in [after, before], ordered by eventTime."""
+    if not 0 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 0 and {MAX_PAGE}")
+    if offset < 0:
+        raise InvalidInput("offset must not be negative")
+    in_window = (LineageEvent.event_time >= after, LineageEvent.event_time <= before)
+    order = (
+        (LineageEvent.event_time.desc(), LineageEvent.id.desc())  # type: ignore[attr-defined,union-attr]
+        if descending
+        else (LineageEvent.event_time.asc(), LineageEvent.id.asc())  # type: ignore[attr-defined,union-attr]
+    )
+    bodies = session.execute(
+        select(LineageEvent.body).where(*in_window).order_by(*order).limit(limit).offset(offset)
+    ).scalars()
+    total = session.execute(select(func.count()).select_from(LineageEvent).where(*in_window)).scalar_one()
+    return EventPage(bodies=list(bodies), total_count=int(total))

@@ -1,0 +1,76 @@
+"""Hand accepted event ids to the broker from a background thread, off the request path.
+
+The outbox row is already committed when an id arrives here, so losing an id (broker down,
+queue full, process killed) delays its processing until the next sweep and loses nothing.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import queue
+import threading
+from collections.abc import Callable
+
+import structlog
+
+from governance.metrics import OUTBOX_PUBLISH_FAILURES
+
+log = structlog.get_logger(__name__)
+
+Send = Callable[[int, str | None], None]
+_DRAIN_SECONDS = 2.0
+
+
+class Relay:
+    """A bounded queue of event ids and the thread that sends them; restarts itself after fork."""
+
+    def __init__(self, send: Send, *, capacity: int = 10_000) -> None:
+        self._send = send
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._queue: queue.Queue[tuple[int, str | None]] = queue.Queue(capacity)
+
+    def __call__(self, event_id: int, request_id: str | None = None) -> None:
+        """Queue one event id for sending; never blocks."""
+        self._ensure_thread()
+        try:
+            self._queue.put_nowait((event_id, request_id))
+        except queue.Full:
+            OUTBOX_PUBLISH_FAILURES.inc()
+            log.warning("relay_queue_full", event_id=event_id)
+
+    def drain(self, timeout_seconds: float = _DRAIN_SECONDS) -> bool:
+        """Wait until every queued id was sent or given up on; True if the queue emptied in time."""
+        done = threading.Event()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout_seconds)
+
+    def _ensure_thread(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            # A forked child inherits the queue but not the thread: start afresh.
+            self._queue = queue.Queue(self._capacity)
+            threading.Thread(target=self._run, name="headwater-relay", daemon=True).start()
+            atexit.register(self.drain)
+            self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            event_id, request_id = self._queue.get()
+            try:
+                self._send(event_id, request_id)
+            except Exception as err:  # noqa: BLE001  # the committed outbox row is the record; the sweep re-sends
+                OUTBOX_PUBLISH_FAILURES.inc()
+                log.warning("relay_send_failed", event_id=event_id, error=f"{type(err).__name__}: {err}")
+            finally:
+                self._queue.task_done()

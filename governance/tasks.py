@@ -1,0 +1,128 @@
+"""The Celery app and its tasks: thin shells over governance functions (ids in, nothing out)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+import structlog
+from celery import Celery, signals
+from sqlalchemy.exc import OperationalError
+
+from governance.clock import utcnow
+from governance.config import Settings, get_settings
+from governance.db import Database
+from governance.ingest import process
+from governance.logs import configure_logging
+
+PROCESS_EVENT = "governance.ingest.process_event"
+SWEEP_OUTBOX = "governance.ingest.sweep_outbox"
+QUEUE = "headwater"
+
+
+def celery_config(settings: Settings) -> dict[str, Any]:
+    """Celery settings for a Headwater deployment."""
+    broker = settings.resolved_broker_url
+    transport_options: dict[str, Any] = {}
+    if broker.startswith("sqla+"):
+        transport_options["polling_interval"] = 0.2
+    elif broker.startswith(("redis://", "rediss://")):
+        transport_options.update(socket_timeout=5, socket_connect_timeout=3, visibility_timeout=3600)
+    return {
+        "broker_url": broker,
+        "broker_transport_options": transport_options,
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_timeout": 3,
+        "task_default_queue": QUEUE,
+        # Idempotent tasks (the outbox row decides), so redelivery after a crash is safe.
+        "task_acks_late": True,
+        # A task whose worker died is acked, not requeued forever: the sweep re-sends it and
+        # the attempt counter sends a poison event to dead.
+        "task_reject_on_worker_lost": False,
+        "task_ignore_result": True,
+        "worker_prefetch_multiplier": 4,
+        "worker_hijack_root_logger": False,
+        "beat_schedule": {
+            "sweep-outbox": {"task": SWEEP_OUTBOX, "schedule": settings.outbox_sweep_seconds},
+        },
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+    }
+
+
+def make_celery(settings: Settings) -> Celery:
+    """A Celery app configured for ``settings`` (the web uses one to publish)."""
+    app = Celery("headwater")
+    app.conf.update(celery_config(settings))
+    return app
+
+
+celery_app = make_celery(get_settings())
+
+
+@cache
+def _database() -> Database:
+    return Database(get_settings().resolved_database_url, pool_size=2)
+
+
+@signals.worker_process_init.connect
+def _after_fork(**_: Any) -> None:
+    # Pooled connections must not cross a fork.
+    _database().dispose()
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    configure_logging(get_settings())
+
+
+@signals.task_prerun.connect
+def _bind_request(task: Any = None, task_id: str | None = None, **_: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+    request_id = getattr(getattr(task, "request", None), "request_id", None)
+    structlog.contextvars.bind_contextvars(task_id=task_id, request_id=request_id)
+
+
+@celery_app.task(
+    name=PROCESS_EVENT,
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def process_event(event_id: int) -> None:
+    """Fold one accepted event into the model; running it twice is harmless."""
+    settings = get_settings()
+    structlog.contextvars.bind_contextvars(event_id=event_id)
+    with _database().session() as session:
+        process.process_event(
+            session,
+            event_id=event_id,
+            now=utcnow(),
+            processing_lease=timedelta(seconds=settings.outbox_processing_lease_seconds),
+            max_attempts=settings.outbox_max_attempts,
+        )
+
+
+@celery_app.task(name=SWEEP_OUTBOX, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)
+def sweep_outbox() -> None:
+    """Re-send accepted events that the broker or a worker lost."""
+    settings = get_settings()
+    with _database().session() as session:
+        process.sweep_outbox(
+            session,
+            now=utcnow(),
+            publish_grace=timedelta(seconds=settings.outbox_publish_grace_seconds),
+            enqueue=lambda event_id: process_event.apply_async(args=[event_id]),
+        )
+
+
+def event_sender(app: Celery) -> Any:
+    """A function that publishes one processing task through ``app``, carrying the request id."""
+
+    def send(event_id: int, request_id: str | None) -> None:
+        app.send_task(PROCESS_EVENT, args=[event_id], headers={"request_id": request_id}, retry=False)
+
+    return send

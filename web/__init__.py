@@ -1,0 +1,50 @@
+"""The Flask application: the API under /api/v1, health endpoints, and the console."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import structlog
+from flask import Flask, Response, g, request
+
+from governance.config import Settings, get_settings
+from governance.logs import configure_logging
+from web import problems, runtime
+from web.api import events, ingest
+from web.runtime import Enqueue
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = None) -> Flask:
+    """Build the app; ``enqueue`` replaces the broker publisher (tests pass a list's append)."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    app = Flask(__name__)
+    # The ingest path enforces its own caps while streaming; this stops every other route early.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    runtime.init_app(app, settings, enqueue)
+    problems.init_app(app)
+    app.register_blueprint(ingest.bp, url_prefix="/api/v1")
+    # DataHub's path for the same contract, so integrations configured for it work unchanged.
+    app.register_blueprint(ingest.bp, url_prefix="/openapi/openlineage/api/v1", name="ingest_datahub")
+    app.register_blueprint(events.bp, url_prefix="/api/v1")
+    from web.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.before_request(_bind_request_id)
+    app.after_request(_echo_request_id)
+    return app
+
+
+def _bind_request_id() -> None:
+    supplied = request.headers.get("X-Request-ID", "")
+    g.request_id = supplied if _REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+
+def _echo_request_id(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    return response
