@@ -25,9 +25,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings for a Headwater deployment."""
     broker = settings.resolved_broker_url
     transport_options: dict[str, Any] = {}
-    if broker.startswith("sqla+"):
-        transport_options["polling_interval"] = 0.2
-    elif broker.startswith(("redis://", "rediss://")):
+    if broker.startswith(("redis://", "rediss://")):
         transport_options.update(socket_timeout=5, socket_connect_timeout=3, visibility_timeout=3600)
     return {
         "broker_url": broker,

@@ -9,6 +9,7 @@ import structlog
 from flask import Flask, Response, g, request
 
 from governance.config import Settings, get_settings
+from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
 from web import problems, runtime
 from web.api import events, ingest
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     # The ingest path enforces its own caps while streaming; this stops every other route early.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     runtime.init_app(app, settings, enqueue)
+    warm_up()
     problems.init_app(app)
     app.register_blueprint(ingest.bp, url_prefix="/api/v1")
     # DataHub's path for the same contract, so integrations configured for it work unchanged.

@@ -95,6 +95,11 @@ def validate_event(event: Any, kind: EventKind) -> None:
         raise SchemaViolation(errors or [SchemaError("", "does not match the OpenLineage schema")]) from None
 
 
+def warm_up() -> None:
+    """Compile the validators now rather than on the first event."""
+    _fast_validators()
+
+
 def _describe_errors(event: Any, kind: EventKind) -> Iterator[SchemaError]:
     validator = _detailed_validators()[kind]
     for count, error in enumerate(sorted(validator.iter_errors(event), key=_error_order)):

@@ -1,0 +1,128 @@
+"""Run web, worker and beat together as child processes, and stop them all together."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+import requests
+
+from governance.config import Settings
+
+STOP_GRACE_SECONDS = 15.0
+READY_TIMEOUT_SECONDS = 90.0
+
+
+@dataclass(frozen=True)
+class Service:
+    """One child process of ``headwater up``."""
+
+    name: str
+    argv: list[str]
+
+
+def services(settings: Settings) -> list[Service]:
+    """The web server, one Celery worker and one beat, all from this interpreter."""
+    python = sys.executable
+    return [
+        Service("web", [python, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"]),
+        Service(
+            "worker",
+            [
+                python, "-m", "celery", "-A", "governance.tasks", "worker",
+                "--concurrency", str(settings.worker_concurrency), "--loglevel", settings.log_level,
+                "--hostname", f"headwater@{os.uname().nodename}-{os.getpid()}",
+            ],
+        ),
+        Service(
+            "beat",
+            [
+                python, "-m", "celery", "-A", "governance.tasks", "beat", "--loglevel", settings.log_level,
+                "--schedule", str(settings.data_dir / "celerybeat-schedule"),
+            ],
+        ),
+    ]
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The environment every child gets: ours, plus the resolved port and a metrics directory."""
+    metrics_dir = settings.metrics_dir or settings.data_dir / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["HEADWATER_PORT"] = str(settings.port)
+    env["HEADWATER_DATA_DIR"] = str(settings.data_dir)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    return env
+
+
+class Supervisor:
+    """Starts the children, waits, and on a signal or any child's exit stops the rest."""
+
+    def __init__(self, children: list[Service], env: dict[str, str]) -> None:
+        self.children = children
+        self.env = env
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._stopping = False
+
+    def start(self) -> None:
+        """Start every child and take over SIGINT and SIGTERM."""
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        for child in self.children:
+            self.processes[child.name] = subprocess.Popen(child.argv, env=self.env)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._stopping = True
+
+    def wait(self, on_ready: Callable[[], None] | None = None, ready: Callable[[], bool] | None = None) -> int:
+        """Block until a signal or a child's exit; run ``on_ready`` once ``ready`` says so."""
+        announced = on_ready is None
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while not self._stopping:
+            exited = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+            if exited:
+                name, code = next(iter(exited.items()))
+                print(f"headwater: {name} exited with status {code}; stopping the others", file=sys.stderr)
+                self.stop()
+                return code or 1
+            if not announced and ready is not None and on_ready is not None:
+                if ready():
+                    announced = True
+                    on_ready()
+                elif time.monotonic() > deadline:
+                    print("headwater: not ready in time; see the log above", file=sys.stderr)
+                    self.stop()
+                    return 1
+            time.sleep(0.2)
+        self.stop()
+        return 0
+
+    def stop(self) -> None:
+        """SIGTERM every child, then SIGKILL what is still running after the grace period."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for process in self.processes.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.wait(remaining)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def is_ready(base_url: str) -> bool:
+    """True when ``/readyz`` answers 200."""
+    try:
+        return requests.get(base_url.rstrip("/") + "/readyz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
