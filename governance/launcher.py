@@ -16,7 +16,7 @@ import requests
 
 from governance.config import Settings
 
-STOP_GRACE_SECONDS = 15.0
+STOP_GRACE_SECONDS = 20.0
 READY_TIMEOUT_SECONDS = 90.0
 
 
