@@ -8,13 +8,14 @@ import uuid
 import structlog
 from flask import Flask, Response, g, request
 
-from governance.config import Settings, get_settings
+from governance.config import Settings, Switch, get_settings
 from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
 from web import problems, runtime
 from web.api import events, ingest
 from web.runtime import Enqueue
 
+log = structlog.get_logger(__name__)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     from web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    if settings.ingest_auth == Switch.OFF:
+        log.warning("ingest_auth_off", detail="events are accepted without a token; serve a trusted network only")
     app.before_request(_bind_request_id)
     app.after_request(_echo_request_id)
     return app

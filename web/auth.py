@@ -53,7 +53,7 @@ def requires(scope: Scope, *, unless_off: Callable[[Settings], Switch] | None = 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-            waived = unless_off is not None and unless_off(runtime().settings) is Switch.OFF
+            waived = unless_off is not None and unless_off(runtime().settings) == Switch.OFF
             if not waived:
                 authorize(scope)
             return view(*args, **kwargs)

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from governance.ingest.errors import MalformedBody
-from governance.ingest.jsontext import CanonicalFloat
+from governance.ingest.jsontext import BigInteger, CanonicalFloat
 
 # Keys are ordered by UTF-16 code units (RFC 8785 section 3.2.3); code point order, which
 # orjson uses, differs only where a key holds a character at or above U+E000.
@@ -53,7 +53,7 @@ def es6_number(value: float) -> str:
 def _fragment(value: Any) -> orjson.Fragment:
     if isinstance(value, CanonicalFloat):
         return orjson.Fragment(es6_number(value))
-    if isinstance(value, int):
+    if isinstance(value, BigInteger):
         # Beyond 64 bits orjson refuses; exact digits keep different big numbers apart.
         return orjson.Fragment(str(int(value)))
     raise TypeError(type(value).__name__)
@@ -71,14 +71,14 @@ def canonical_json(value: Any) -> bytes:
     try:
         if _has_high_key(value):
             return _canonical_slow(value).encode()
-        return orjson.dumps(value, default=_fragment, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(value, default=_fragment, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS)
     except orjson.JSONEncodeError as err:
         raise MalformedBody(f"body holds a string that is not valid Unicode: {err}") from err
 
 
 def compact_json(value: Any) -> str:
     """Serialize a parsed document compactly, keys in their original order, numbers as parsed."""
-    return orjson.dumps(value, default=_fragment).decode()
+    return orjson.dumps(value, default=_fragment, option=orjson.OPT_PASSTHROUGH_SUBCLASS).decode()
 
 
 def content_hash(value: Any) -> str:
@@ -110,4 +110,4 @@ def _canonical_slow(value: Any) -> str:
         return "{" + body + "}"
     if isinstance(value, list):
         return "[" + ",".join(_canonical_slow(v) for v in value) + "]"
-    return orjson.dumps(value, default=_fragment).decode()
+    return orjson.dumps(value, default=_fragment, option=orjson.OPT_PASSTHROUGH_SUBCLASS).decode()

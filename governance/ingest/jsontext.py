@@ -25,6 +25,18 @@ class CanonicalFloat(float):
     __slots__ = ()
 
 
+class BigInteger(int):
+    """An integer past 64 bits, which the canonical serializer writes digit for digit."""
+
+    __slots__ = ()
+
+
+def _integer(text: str) -> int:
+    value = int(text)
+    # 19 digits can exceed 2**63; only such numbers need the slow path.
+    return BigInteger(value) if len(text.lstrip("-")) > 18 else value
+
+
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> JsonObject:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -64,6 +76,7 @@ def parse_json(raw: bytes, *, max_depth: int) -> Any:
             object_pairs_hook=_reject_duplicates,
             parse_constant=_reject_constant,
             parse_float=CanonicalFloat,
+            parse_int=_integer,
         )
     except json.JSONDecodeError as err:
         raise MalformedBody(f"invalid JSON: {err.msg} at line {err.lineno} column {err.colno}") from err
