@@ -63,7 +63,9 @@ def _apply_port(port: int | None) -> Settings:
 
 
 @cli.command()
-@click.option("--port", type=click.IntRange(1, 65535), help="Port to serve on (else HEADWATER_PORT, else 5000).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port to serve on (else HEADWATER_PORT, else 5000)."
+)
 @click.option("--demo", is_flag=True, help="Load the demo estate through the ingest API once ready.")
 def up(port: int | None, demo: bool) -> None:
     """Start web, worker and beat together; Ctrl-C or SIGTERM stops them all."""
@@ -110,14 +112,18 @@ def _announce(settings: Settings, base_url: str, *, demo: bool) -> None:
 def web(port: int | None) -> None:
     """Run the web server alone (gunicorn)."""
     _apply_port(port)
-    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"])
+    os.execv(
+        sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"]
+    )
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
     """Run a Celery worker; extra arguments go to celery."""
-    os.execv(sys.executable, [sys.executable, "-m", "celery", "-A", "governance.tasks", "worker", *celery_args])
+    os.execv(
+        sys.executable, [sys.executable, "-m", "celery", "-A", "governance.tasks", "worker", *celery_args]
+    )
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})
@@ -127,7 +133,17 @@ def beat(celery_args: tuple[str, ...]) -> None:
     schedule = str(_settings().data_dir / "celerybeat-schedule")
     os.execv(
         sys.executable,
-        [sys.executable, "-m", "celery", "-A", "governance.tasks", "beat", "--schedule", schedule, *celery_args],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "governance.tasks",
+            "beat",
+            "--schedule",
+            schedule,
+            *celery_args,
+        ],
     )
 
 
@@ -181,7 +197,10 @@ def token_create(name: str, scopes: tuple[str, ...], expires_days: int | None) -
             expires_at=now + timedelta(days=expires_days) if expires_days else None,
         )
     click.echo(created.secret)
-    click.echo(f"token {created.info.id} ({', '.join(sorted(created.info.scopes))}): keep it, it is shown once", err=True)
+    click.echo(
+        f"token {created.info.id} ({', '.join(sorted(created.info.scopes))}): keep it, it is shown once",
+        err=True,
+    )
 
 
 @token.command("list")
@@ -192,7 +211,10 @@ def token_list() -> None:
     for info in tokens:
         state = "revoked" if info.revoked_at else "active"
         used = info.last_used_at.isoformat() if info.last_used_at else "never"
-        click.echo(f"{info.id}\t{info.prefix}…\t{','.join(sorted(info.scopes))}\t{state}\tlast used {used}\t{info.name}")
+        click.echo(
+            f"{info.id}\t{info.prefix}…\t{','.join(sorted(info.scopes))}\t{state}"
+            f"\tlast used {used}\t{info.name}"
+        )
 
 
 @token.command("revoke")
@@ -239,7 +261,9 @@ def events_send(source: Any, url: str, token: str | None, as_json: bool) -> None
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_url_option()
 @_token_option()
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON line per event (the default off a TTY).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON line per event (the default off a TTY)."
+)
 def events_replay(directory: Path, url: str, token: str | None, as_json: bool) -> None:
     """Send every event in the .json/.jsonl files under DIRECTORY, in path order."""
     items = list(events_in_dir(directory))
@@ -258,7 +282,9 @@ def _report(results: Iterator[SendResult], *, total: int | None, as_json: bool) 
     else:
         for result in results:
             counts["accepted" if result.status_code < 300 else "refused"] += 1
-            click.echo(json.dumps({"source": result.source, "status": result.status_code, "detail": result.detail}))
+            click.echo(
+                json.dumps({"source": result.source, "status": result.status_code, "detail": result.detail})
+            )
     click.echo(f"{counts['accepted']} accepted, {counts['refused']} refused", err=True)
     if counts["refused"]:
         sys.exit(1)
@@ -276,7 +302,11 @@ def doctor() -> None:
     click.echo("config:   ok")
     database = _database()
     result = check_readiness(database.engine, settings.resolved_broker_url)
-    for name, ok in (("database", result.database), ("migrations", result.migrations), ("broker", result.broker)):
+    for name, ok in (
+        ("database", result.database),
+        ("migrations", result.migrations),
+        ("broker", result.broker),
+    ):
         click.echo(f"{name + ':':<11}{'ok' if ok else 'FAILED'}")
     for problem in result.problems:
         click.echo(f"  - {problem}", err=True)

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(1000, ge=8, le=2000, description="Deepest JSON nesting accepted.")
     max_batch_events: int = Field(1000, ge=1, description="Most events in one batch request.")
     outbox_publish_grace_seconds: float = Field(
-        30.0, gt=0, description="How long an accepted event may wait in the broker before a sweep re-sends it."
+        30.0,
+        gt=0,
+        description="How long an accepted event may wait in the broker before a sweep re-sends it.",
     )
     outbox_processing_lease_seconds: float = Field(
         120.0, gt=0, description="How long a worker may hold an event before a sweep re-sends it."
@@ -123,14 +125,20 @@ def load_settings(environ: dict[str, str]) -> Settings:
     Raises:
         ConfigurationError: naming the first bad variable.
     """
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {
+        name: environ[f"HEADWATER_{name.upper()}"]
+        for name in Settings.model_fields
+        if f"HEADWATER_{name.upper()}" in environ
+    }
     for name in _SECRET_FIELDS:
         file_var = f"HEADWATER_{name.upper()}_FILE"
         if file_var in environ:
             try:
                 overrides[name] = Path(environ[file_var]).read_text().strip()
             except OSError as err:
-                raise ConfigurationError(file_var, f"cannot read {environ[file_var]!r}: {err.strerror}") from err
+                raise ConfigurationError(
+                    file_var, f"cannot read {environ[file_var]!r}: {err.strerror}"
+                ) from err
     try:
         return Settings(**overrides)
     except ValidationError as err:

@@ -27,45 +27,88 @@ Columns = list[tuple[str, str]]
 
 DATASETS: dict[tuple[str, str], Columns] = {
     (KAFKA, "playback.plays"): [
-        ("event_id", "string"), ("user_id", "string"), ("track_id", "string"), ("played_at", "timestamp"),
-        ("ms_played", "long"), ("device_type", "string"), ("ip_address", "string"), ("country", "string"),
+        ("event_id", "string"),
+        ("user_id", "string"),
+        ("track_id", "string"),
+        ("played_at", "timestamp"),
+        ("ms_played", "long"),
+        ("device_type", "string"),
+        ("ip_address", "string"),
+        ("country", "string"),
     ],
     (KAFKA, "playback.skips"): [
-        ("event_id", "string"), ("user_id", "string"), ("track_id", "string"), ("skipped_at", "timestamp"),
+        ("event_id", "string"),
+        ("user_id", "string"),
+        ("track_id", "string"),
+        ("skipped_at", "timestamp"),
         ("position_ms", "long"),
     ],
     (KAFKA, "ads.impressions"): [
-        ("impression_id", "string"), ("user_id", "string"), ("campaign_id", "string"),
-        ("shown_at", "timestamp"), ("cpm_micros", "long"), ("user_email", "string"),
+        ("impression_id", "string"),
+        ("user_id", "string"),
+        ("campaign_id", "string"),
+        ("shown_at", "timestamp"),
+        ("cpm_micros", "long"),
+        ("user_email", "string"),
     ],
     (LAKE, "raw/plays"): [
-        ("event_id", "string"), ("user_id", "string"), ("track_id", "string"), ("played_at", "timestamp"),
-        ("ms_played", "long"), ("device_type", "string"), ("ip_address", "string"), ("country", "string"),
+        ("event_id", "string"),
+        ("user_id", "string"),
+        ("track_id", "string"),
+        ("played_at", "timestamp"),
+        ("ms_played", "long"),
+        ("device_type", "string"),
+        ("ip_address", "string"),
+        ("country", "string"),
     ],
     (LAKE, "raw/skips"): [
-        ("event_id", "string"), ("user_id", "string"), ("track_id", "string"), ("skipped_at", "timestamp"),
+        ("event_id", "string"),
+        ("user_id", "string"),
+        ("track_id", "string"),
+        ("skipped_at", "timestamp"),
         ("position_ms", "long"),
     ],
     (LAKE, "raw/ad_impressions"): [
-        ("impression_id", "string"), ("user_id", "string"), ("campaign_id", "string"),
-        ("shown_at", "timestamp"), ("cpm_micros", "long"), ("user_email", "string"),
+        ("impression_id", "string"),
+        ("user_id", "string"),
+        ("campaign_id", "string"),
+        ("shown_at", "timestamp"),
+        ("cpm_micros", "long"),
+        ("user_email", "string"),
     ],
     (WAREHOUSE, "analytics.public.dim_tracks"): [
-        ("track_id", "varchar"), ("title", "varchar"), ("artist", "varchar"), ("genre", "varchar"),
+        ("track_id", "varchar"),
+        ("title", "varchar"),
+        ("artist", "varchar"),
+        ("genre", "varchar"),
     ],
     (WAREHOUSE, "analytics.public.fact_plays"): [
-        ("session_id", "varchar"), ("user_id", "varchar"), ("track_id", "varchar"), ("played_at", "timestamptz"),
-        ("ms_played", "bigint"), ("was_skipped", "boolean"), ("country", "varchar"),
+        ("session_id", "varchar"),
+        ("user_id", "varchar"),
+        ("track_id", "varchar"),
+        ("played_at", "timestamptz"),
+        ("ms_played", "bigint"),
+        ("was_skipped", "boolean"),
+        ("country", "varchar"),
     ],
     (WAREHOUSE, "analytics.public.daily_listener_stats"): [
-        ("day", "date"), ("country", "varchar"), ("listeners", "bigint"), ("plays", "bigint"),
+        ("day", "date"),
+        ("country", "varchar"),
+        ("listeners", "bigint"),
+        ("plays", "bigint"),
         ("skip_rate", "double precision"),
     ],
     (WAREHOUSE, "analytics.public.ad_revenue_daily"): [
-        ("day", "date"), ("campaign_id", "varchar"), ("impressions", "bigint"), ("revenue_usd", "numeric"),
+        ("day", "date"),
+        ("campaign_id", "varchar"),
+        ("impressions", "bigint"),
+        ("revenue_usd", "numeric"),
     ],
     (FEATURES, "features.user_listening"): [
-        ("user_id", "string"), ("top_genre", "string"), ("plays_7d", "long"), ("skip_rate_7d", "double"),
+        ("user_id", "string"),
+        ("top_genre", "string"),
+        ("plays_7d", "long"),
+        ("skip_rate_7d", "double"),
     ],
 }
 
@@ -84,15 +127,32 @@ class DemoJob:
 
 
 JOBS = [
-    DemoJob("flink://streaming", "plays_to_lake", [(KAFKA, "playback.plays")], [(LAKE, "raw/plays")], streaming=True),
-    DemoJob("flink://streaming", "skips_to_lake", [(KAFKA, "playback.skips")], [(LAKE, "raw/skips")], streaming=True),
     DemoJob(
-        "flink://streaming", "ad_impressions_to_lake", [(KAFKA, "ads.impressions")], [(LAKE, "raw/ad_impressions")],
+        "flink://streaming",
+        "plays_to_lake",
+        [(KAFKA, "playback.plays")],
+        [(LAKE, "raw/plays")],
         streaming=True,
     ),
     DemoJob(
-        "spark://batch", "sessionize_plays",
-        [(LAKE, "raw/plays"), (LAKE, "raw/skips")], [(WAREHOUSE, "analytics.public.fact_plays")],
+        "flink://streaming",
+        "skips_to_lake",
+        [(KAFKA, "playback.skips")],
+        [(LAKE, "raw/skips")],
+        streaming=True,
+    ),
+    DemoJob(
+        "flink://streaming",
+        "ad_impressions_to_lake",
+        [(KAFKA, "ads.impressions")],
+        [(LAKE, "raw/ad_impressions")],
+        streaming=True,
+    ),
+    DemoJob(
+        "spark://batch",
+        "sessionize_plays",
+        [(LAKE, "raw/plays"), (LAKE, "raw/skips")],
+        [(WAREHOUSE, "analytics.public.fact_plays")],
         column_lineage={
             "user_id": [(LAKE, "raw/plays", "user_id")],
             "track_id": [(LAKE, "raw/plays", "track_id")],
@@ -103,8 +163,10 @@ JOBS = [
         },
     ),
     DemoJob(
-        "dbt://analytics", "analytics.daily_listener_stats",
-        [(WAREHOUSE, "analytics.public.fact_plays")], [(WAREHOUSE, "analytics.public.daily_listener_stats")],
+        "dbt://analytics",
+        "analytics.daily_listener_stats",
+        [(WAREHOUSE, "analytics.public.fact_plays")],
+        [(WAREHOUSE, "analytics.public.daily_listener_stats")],
         sql=(
             "INSERT INTO analytics.public.daily_listener_stats "
             "SELECT CAST(played_at AS DATE) AS day, country, COUNT(DISTINCT user_id) AS listeners, "
@@ -113,8 +175,10 @@ JOBS = [
         ),
     ),
     DemoJob(
-        "dbt://analytics", "analytics.ad_revenue_daily",
-        [(LAKE, "raw/ad_impressions")], [(WAREHOUSE, "analytics.public.ad_revenue_daily")],
+        "dbt://analytics",
+        "analytics.ad_revenue_daily",
+        [(LAKE, "raw/ad_impressions")],
+        [(WAREHOUSE, "analytics.public.ad_revenue_daily")],
         sql=(
             "INSERT INTO analytics.public.ad_revenue_daily "
             "SELECT CAST(shown_at AS DATE) AS day, campaign_id, COUNT(*) AS impressions, "
@@ -122,13 +186,15 @@ JOBS = [
         ),
     ),
     DemoJob(
-        "airflow://scheduler", "recommendations.user_listening_features",
+        "airflow://scheduler",
+        "recommendations.user_listening_features",
         [(WAREHOUSE, "analytics.public.fact_plays"), (WAREHOUSE, "analytics.public.dim_tracks")],
         [(FEATURES, "features.user_listening")],
         sql=(
             "SELECT f.user_id, MAX(t.genre) AS top_genre, COUNT(*) AS plays_7d, "
             "AVG(CASE WHEN f.was_skipped THEN 1.0 ELSE 0.0 END) AS skip_rate_7d "
-            "FROM analytics.public.fact_plays f JOIN analytics.public.dim_tracks t ON f.track_id = t.track_id "
+            "FROM analytics.public.fact_plays f "
+            "JOIN analytics.public.dim_tracks t ON f.track_id = t.track_id "
             "WHERE f.played_at > now() - interval '7 days' GROUP BY f.user_id"
         ),
     ),
@@ -163,7 +229,9 @@ def _facet(facet_type: str, **fields: Any) -> dict[str, Any]:
     return {"_producer": PRODUCER, "_schemaURL": _FACET.format(facet_type, facet_type), **fields}
 
 
-def _dataset(key: tuple[str, str], *, with_schema: bool, lineage: dict[str, Any] | None = None) -> dict[str, Any]:
+def _dataset(
+    key: tuple[str, str], *, with_schema: bool, lineage: dict[str, Any] | None = None
+) -> dict[str, Any]:
     namespace, name = key
     facets: dict[str, Any] = {}
     if with_schema:
@@ -221,6 +289,7 @@ def _event(
         "job": {"namespace": job.namespace, "name": job.name, "facets": job_facets},
         "inputs": [_dataset(key, with_schema=begins) for key in job.inputs],
         "outputs": [
-            _dataset(key, with_schema=True, lineage=job.column_lineage if not begins else None) for key in job.outputs
+            _dataset(key, with_schema=True, lineage=job.column_lineage if not begins else None)
+            for key in job.outputs
         ],
     }

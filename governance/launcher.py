@@ -36,16 +36,33 @@ def services(settings: Settings) -> list[Service]:
         Service(
             "worker",
             [
-                python, "-m", "celery", "-A", "governance.tasks", "worker",
-                "--concurrency", str(settings.worker_concurrency), "--loglevel", settings.log_level,
-                "--hostname", f"headwater@{os.uname().nodename}-{os.getpid()}",
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "governance.tasks",
+                "worker",
+                "--concurrency",
+                str(settings.worker_concurrency),
+                "--loglevel",
+                settings.log_level,
+                "--hostname",
+                f"headwater@{os.uname().nodename}-{os.getpid()}",
             ],
         ),
         Service(
             "beat",
             [
-                python, "-m", "celery", "-A", "governance.tasks", "beat", "--loglevel", settings.log_level,
-                "--schedule", str(settings.data_dir / "celerybeat-schedule"),
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "governance.tasks",
+                "beat",
+                "--loglevel",
+                settings.log_level,
+                "--schedule",
+                str(settings.data_dir / "celerybeat-schedule"),
             ],
         ),
     ]
@@ -82,7 +99,9 @@ class Supervisor:
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         self._stopping = True
 
-    def wait(self, on_ready: Callable[[], None] | None = None, ready: Callable[[], bool] | None = None) -> int:
+    def wait(
+        self, on_ready: Callable[[], None] | None = None, ready: Callable[[], bool] | None = None
+    ) -> int:
         """Block until a signal or a child's exit; run ``on_ready`` once ``ready`` says so."""
         announced = on_ready is None
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS

@@ -34,7 +34,9 @@ def configure_logging(settings: Settings) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info if as_json else structlog.processors.ExceptionPrettyPrinter(),
+            structlog.processors.format_exc_info
+            if as_json
+            else structlog.processors.ExceptionPrettyPrinter(),
             renderer,
         ],
     )

@@ -7,7 +7,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
@@ -92,7 +103,9 @@ class Outbox(SQLModel, table=True):
             postgresql_where="status = 'pending'",
             sqlite_where="status = 'pending'",
         ),
-        Index("ix_outbox_dead", "event_id", postgresql_where="status = 'dead'", sqlite_where="status = 'dead'"),
+        Index(
+            "ix_outbox_dead", "event_id", postgresql_where="status = 'dead'", sqlite_where="status = 'dead'"
+        ),
     )
 
     event_id: int = Field(

@@ -37,7 +37,9 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
 
     app.register_blueprint(health_bp)
     if settings.ingest_auth == Switch.OFF:
-        log.warning("ingest_auth_off", detail="events are accepted without a token; serve a trusted network only")
+        log.warning(
+            "ingest_auth_off", detail="events are accepted without a token; serve a trusted network only"
+        )
     app.before_request(_bind_request_id)
     app.after_request(_echo_request_id)
     return app

@@ -45,9 +45,9 @@ def authorize(scope: Scope) -> None:
     g.token = token
 
 
-def requires(scope: Scope, *, unless_off: Callable[[Settings], Switch] | None = None) -> Callable[
-    [Callable[P, R]], Callable[P, R]
-]:
+def requires(
+    scope: Scope, *, unless_off: Callable[[Settings], Switch] | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Guard a view with a token scope; ``unless_off`` names the setting that can waive it."""
 
     def decorate(view: Callable[P, R]) -> Callable[P, R]:

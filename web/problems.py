@@ -97,7 +97,9 @@ def _unavailable(err: DBAPIError) -> Response:
 
 def _internal(err: Exception) -> Response:
     log.exception("unhandled_error", error_type=type(err).__name__)
-    return problem(500, title="Internal server error", code="internal", detail="the server failed; see its log")
+    return problem(
+        500, title="Internal server error", code="internal", detail="the server failed; see its log"
+    )
 
 
 def init_app(app: Flask) -> None:

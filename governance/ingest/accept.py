@@ -121,9 +121,13 @@ def accept_batch(
     try:
         events = parse_json(raw, max_depth=max_depth + 1)
         if not isinstance(events, list):
-            raise SchemaViolation([SchemaError("", f"a batch must be a JSON array, not {_json_type(events)}")])
+            raise SchemaViolation(
+                [SchemaError("", f"a batch must be a JSON array, not {_json_type(events)}")]
+            )
         if len(events) > max_events:
-            raise SchemaViolation([SchemaError("", f"a batch holds at most {max_events} events, not {len(events)}")])
+            raise SchemaViolation(
+                [SchemaError("", f"a batch holds at most {max_events} events, not {len(events)}")]
+            )
     except (MalformedBody, SchemaViolation):
         EVENTS_RECEIVED.labels(result="rejected").inc()
         raise
@@ -165,7 +169,10 @@ def _store(session: Session, event: DecodedEvent, *, now: datetime, lease_until:
     table = LineageEvent.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        builder(table).values(values).on_conflict_do_nothing(index_elements=["content_hash"]).returning(table.c.id)
+        builder(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["content_hash"])
+        .returning(table.c.id)
     )
     event_id = session.execute(statement).scalar()
     if event_id is None:
@@ -173,7 +180,11 @@ def _store(session: Session, event: DecodedEvent, *, now: datetime, lease_until:
     outbox = Outbox.__table__  # type: ignore[attr-defined]
     session.execute(
         insert(outbox).values(
-            event_id=event_id, status=OutboxStatus.PENDING.value, attempts=0, lease_until=lease_until, created_at=now
+            event_id=event_id,
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            lease_until=lease_until,
+            created_at=now,
         )
     )
     return Acceptance(AcceptStatus.ACCEPTED, event.content_hash, int(event_id))
@@ -190,7 +201,12 @@ def _reason(err: MalformedBody | SchemaViolation) -> str:
 
 
 def _json_type(value: Any) -> str:
-    names: Sequence[tuple[type, str]] = ((dict, "an object"), (list, "an array"), (str, "a string"), (bool, "a boolean"))
+    names: Sequence[tuple[type, str]] = (
+        (dict, "an object"),
+        (list, "an array"),
+        (str, "a string"),
+        (bool, "a boolean"),
+    )
     for kind, name in names:
         if isinstance(value, kind):
             return name

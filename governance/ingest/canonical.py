@@ -71,7 +71,9 @@ def canonical_json(value: Any) -> bytes:
     try:
         if _has_high_key(value):
             return _canonical_slow(value).encode()
-        return orjson.dumps(value, default=_fragment, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS)
+        return orjson.dumps(
+            value, default=_fragment, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_SUBCLASS
+        )
     except orjson.JSONEncodeError as err:
         raise MalformedBody(f"body holds a string that is not valid Unicode: {err}") from err
 

@@ -80,15 +80,24 @@ def process_event(
     except OperationalError:
         session.rollback()
         raise
-    except Exception as err:  # noqa: BLE001  # recorded on the row, retried by the sweep, dead after max
+    except Exception as err:  # recorded on the row, retried by the sweep, dead after max
         session.rollback()
-        return _counted(_record_failure(session, event_id, attempts, max_attempts, now, err))
+        return _counted(
+            _record_failure(
+                session, event_id=event_id, attempts=attempts, max_attempts=max_attempts, now=now, err=err
+            )
+        )
     _finish(session, event_id, OutboxStatus.DONE, now, error=None)
     return _counted(ProcessOutcome.DONE)
 
 
 def sweep_outbox(
-    session: Session, *, now: datetime, publish_grace: timedelta, enqueue: Callable[[int], None], limit: int = 1000
+    session: Session,
+    *,
+    now: datetime,
+    publish_grace: timedelta,
+    enqueue: Callable[[int], None],
+    limit: int = 1000,
 ) -> int:
     """Re-send pending events whose lease expired (lost by the broker or by a dead worker).
 
@@ -121,7 +130,9 @@ def outbox_counts(session: Session) -> OutboxCounts:
     pending = session.execute(
         select(func.count()).select_from(Outbox).where(Outbox.status == OutboxStatus.PENDING)
     ).scalar_one()
-    dead = session.execute(select(func.count()).select_from(Outbox).where(Outbox.status == OutboxStatus.DEAD)).scalar_one()
+    dead = session.execute(
+        select(func.count()).select_from(Outbox).where(Outbox.status == OutboxStatus.DEAD)
+    ).scalar_one()
     return OutboxCounts(pending=int(pending), dead=int(dead))
 
 
@@ -136,7 +147,9 @@ def _claim(session: Session, *, event_id: int, lease_until: datetime) -> int | N
     return None if attempts is None else int(attempts)
 
 
-def _finish(session: Session, event_id: int, status: OutboxStatus, now: datetime, *, error: str | None) -> None:
+def _finish(
+    session: Session, event_id: int, status: OutboxStatus, now: datetime, *, error: str | None
+) -> None:
     values: dict[str, object] = {"status": status.value, "processed_at": now}
     if error is not None:
         values["last_error"] = error
@@ -145,7 +158,7 @@ def _finish(session: Session, event_id: int, status: OutboxStatus, now: datetime
 
 
 def _record_failure(
-    session: Session, event_id: int, attempts: int, max_attempts: int, now: datetime, err: Exception
+    session: Session, *, event_id: int, attempts: int, max_attempts: int, now: datetime, err: Exception
 ) -> ProcessOutcome:
     error = f"{type(err).__name__}: {err}"[:MAX_ERROR_CHARS]
     if attempts >= max_attempts:
@@ -159,7 +172,9 @@ def _record_failure(
         .values(last_error=error, lease_until=now + backoff)
     )
     session.commit()
-    log.exception("event_failed", event_id=event_id, attempts=attempts, retry_in_seconds=backoff.total_seconds())
+    log.exception(
+        "event_failed", event_id=event_id, attempts=attempts, retry_in_seconds=backoff.total_seconds()
+    )
     return ProcessOutcome.RETRY
 
 

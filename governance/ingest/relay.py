@@ -69,7 +69,7 @@ class Relay:
             event_id, request_id = self._queue.get()
             try:
                 self._send(event_id, request_id)
-            except Exception as err:  # noqa: BLE001  # the committed outbox row is the record; the sweep re-sends
+            except Exception as err:  # the committed outbox row is the record; the sweep re-sends
                 OUTBOX_PUBLISH_FAILURES.inc()
                 log.warning("relay_send_failed", event_id=event_id, error=f"{type(err).__name__}: {err}")
             finally:

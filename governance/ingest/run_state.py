@@ -56,7 +56,13 @@ def fold_run_state(transitions: Sequence[Transition]) -> FoldedState:
         return FoldedState(RunState.NEW, None, None, None)
     final = max(
         transitions,
-        key=lambda t: (t.event_type in _TERMINAL, t.event_time, _RANK[t.event_type], t.content_hash, t.event_type),
+        key=lambda t: (
+            t.event_type in _TERMINAL,
+            t.event_time,
+            _RANK[t.event_type],
+            t.content_hash,
+            t.event_type,
+        ),
     )
     starts = [t.event_time for t in transitions if t.event_type == "START"]
     running = [t.event_time for t in transitions if t.event_type == "RUNNING"]

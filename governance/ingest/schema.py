@@ -133,11 +133,17 @@ def _detailed_validators() -> dict[EventKind, jsonschema.Draft7Validator]:
     merged = merged_schema()
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("date-time")(is_date_time)
-    return {kind: jsonschema.Draft7Validator(_rooted(merged, kind), format_checker=checker) for kind in EventKind}
+    return {
+        kind: jsonschema.Draft7Validator(_rooted(merged, kind), format_checker=checker) for kind in EventKind
+    }
 
 
 def _rooted(merged: dict[str, Any], kind: EventKind) -> dict[str, Any]:
-    return {"$schema": "http://json-schema.org/draft-07/schema#", "$defs": merged["$defs"], "$ref": f"#/$defs/{kind}"}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$defs": merged["$defs"],
+        "$ref": f"#/$defs/{kind}",
+    }
 
 
 @cache
@@ -149,7 +155,9 @@ def merged_schema() -> dict[str, Any]:
     facets: dict[str, dict[str, list[str]]] = {container: {} for container in _CONTAINERS}
     for facet_file in sorted((spec_dir / "facets").iterdir(), key=lambda p: p.name):
         if facet_file.name.endswith(".json"):
-            _merge_facet_file(json.loads(facet_file.read_text(encoding="utf-8")), facet_file.name, defs, facets)
+            _merge_facet_file(
+                json.loads(facet_file.read_text(encoding="utf-8")), facet_file.name, defs, facets
+            )
     facets["InputDatasetFacet"] = {}
     defs = _strip_formats(defs)
     _relax(defs)
@@ -203,7 +211,10 @@ def _container_of(body: dict[str, Any], file_defs: dict[str, Any]) -> str | None
 
 def _rewrite_refs(node: Any, local: Callable[[str], str]) -> Any:
     if isinstance(node, dict):
-        return {k: (local(v) if k == "$ref" and isinstance(v, str) else _rewrite_refs(v, local)) for k, v in node.items()}
+        return {
+            k: (local(v) if k == "$ref" and isinstance(v, str) else _rewrite_refs(v, local))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_rewrite_refs(v, local) for v in node]
     return node
@@ -222,7 +233,11 @@ def _specialise_containers(defs: dict[str, Any], facets: dict[str, dict[str, lis
             key: _unless_deleted([{"$ref": f"#/$defs/{name}"} for name in names], kind)
             for key, names in sorted(facets[kind].items())
         }
-        return {"type": "object", "properties": properties, "additionalProperties": {"$ref": f"#/$defs/{kind}"}}
+        return {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": {"$ref": f"#/$defs/{kind}"},
+        }
 
     defs["Run"]["properties"]["facets"] = container("RunFacet")
     defs["Job"]["properties"]["facets"] = container("JobFacet")

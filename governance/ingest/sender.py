@@ -61,7 +61,9 @@ def events_in_dir(directory: Path) -> Iterator[tuple[str, Any]]:
 class Sender:
     """Posts events one at a time, retrying 5xx answers with backoff as OpenLineage clients do."""
 
-    def __init__(self, base_url: str, token: str | None, *, attempts: int = 5, timeout_seconds: float = 30) -> None:
+    def __init__(
+        self, base_url: str, token: str | None, *, attempts: int = 5, timeout_seconds: float = 30
+    ) -> None:
         self.url = base_url.rstrip("/") + "/api/v1/lineage"
         self.session = requests.Session()
         self.session.headers["Content-Type"] = "application/json"
@@ -78,9 +80,11 @@ class Sender:
             if response.status_code not in RETRY_STATUSES or attempt == self.attempts - 1:
                 break
             time.sleep(float(response.headers.get("Retry-After", 0.5 * 2**attempt)))
-        detail = response.json().get("detail" if response.status_code >= 400 else "status", "") if _is_json(
-            response
-        ) else response.text[:200]
+        detail = (
+            response.json().get("detail" if response.status_code >= 400 else "status", "")
+            if _is_json(response)
+            else response.text[:200]
+        )
         return SendResult(source=source, status_code=response.status_code, detail=str(detail))
 
     def send_all(self, events: Iterable[tuple[str, Any]]) -> Iterator[SendResult]:

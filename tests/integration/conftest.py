@@ -107,9 +107,22 @@ class Stack:
         """A Celery worker consuming from Redis, one prefork child."""
         return self.start(
             "worker",
-            [sys.executable, "-m", "celery", "-A", "governance.tasks", "worker", "--concurrency", "1",
-             "--loglevel", "INFO", "--hostname", f"test-{uuid.uuid4().hex[:6]}@%h", "--without-mingle",
-             "--without-gossip"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "governance.tasks",
+                "worker",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                f"test-{uuid.uuid4().hex[:6]}@%h",
+                "--without-mingle",
+                "--without-gossip",
+            ],
             **env,
         )
 
@@ -128,7 +141,9 @@ class Stack:
     def post(self, event: Any, **kwargs: Any) -> requests.Response:
         """POST one event to /api/v1/lineage with the stack's token."""
         headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return requests.post(f"{self.base_url}/api/v1/lineage", json=event, headers=headers, timeout=30, **kwargs)
+        return requests.post(
+            f"{self.base_url}/api/v1/lineage", json=event, headers=headers, timeout=30, **kwargs
+        )
 
     def outbox_count(self, status: OutboxStatus) -> int:
         """How many outbox rows have ``status``."""
@@ -137,12 +152,18 @@ class Stack:
 
     def wait_processed(self, *, timeout: float = 60) -> None:
         """Wait until no accepted event is pending."""
-        wait_until(lambda: self.outbox_count(OutboxStatus.PENDING) == 0, timeout=timeout, what="the outbox to drain")
+        wait_until(
+            lambda: self.outbox_count(OutboxStatus.PENDING) == 0, timeout=timeout, what="the outbox to drain"
+        )
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         """The end of one process's log, for failure messages."""
         path = self.logs.get(name)
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path and path.exists() else ""
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            if path and path.exists()
+            else ""
+        )
 
 
 def _stack_env(postgres_url: str, broker_url: str, data_dir: Path, port: int) -> dict[str, str]:
@@ -173,15 +194,31 @@ def stack(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFa
     settings = Settings(database_url=postgres_url, secret_key=TEST_SECRET, data_dir=data_dir)
     with database.session() as session:
         token = create_token(
-            session, name="integration", scopes=parse_scopes(["admin"]), pepper=settings.token_pepper(), now=utcnow()
+            session,
+            name="integration",
+            scopes=parse_scopes(["admin"]),
+            pepper=settings.token_pepper(),
+            now=utcnow(),
         ).secret
-    running = Stack(base_url=f"http://127.0.0.1:{port}", env=env, database=database, token=token, data_dir=data_dir)
+    running = Stack(
+        base_url=f"http://127.0.0.1:{port}", env=env, database=database, token=token, data_dir=data_dir
+    )
     running.start("web", [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"])
     running.start_worker()
     running.start(
         "beat",
-        [sys.executable, "-m", "celery", "-A", "governance.tasks", "beat", "--loglevel", "INFO",
-         "--schedule", str(data_dir / "beat-schedule")],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "governance.tasks",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(data_dir / "beat-schedule"),
+        ],
     )
 
     def ready() -> bool:

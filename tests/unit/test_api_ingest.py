@@ -86,15 +86,34 @@ def _deep(depth: int) -> bytes:
 HOSTILE: list[tuple[str, bytes, dict[str, str], int, str]] = [
     ("malformed JSON", b'{"eventTime": ', {}, 400, "malformed-json"),
     ("invalid UTF-8", b'{"producer": "\xff\xfe"}', {}, 400, "malformed-json"),
-    ("lone surrogate", json.dumps(run_event(producer="\ud800x")).encode("utf-8", "surrogatepass")
-     .replace(b"\xed\xa0\x80", b"\\ud800"), {}, 400, "malformed-json"),
-    ("NaN", json.dumps(run_event()).replace('"inputs": []', '"inputs": NaN').encode(), {}, 400, "malformed-json"),
+    (
+        "lone surrogate",
+        json.dumps(run_event(producer="\ud800x"))
+        .encode("utf-8", "surrogatepass")
+        .replace(b"\xed\xa0\x80", b"\\ud800"),
+        {},
+        400,
+        "malformed-json",
+    ),
+    (
+        "NaN",
+        json.dumps(run_event()).replace('"inputs": []', '"inputs": NaN').encode(),
+        {},
+        400,
+        "malformed-json",
+    ),
     ("Infinity", b'{"eventTime": Infinity}', {}, 400, "malformed-json"),
     ("duplicate keys", b'{"producer": "a", "producer": "b"}', {}, 400, "malformed-json"),
     ("too deep", _deep(2000), {}, 400, "malformed-json"),
     ("far too deep", b"[" * 200_000 + b"]" * 200_000, {}, 400, "malformed-json"),
     ("not an object", b"[1, 2]", {}, 422, "schema-violation"),
-    ("schema violation", json.dumps({"eventTime": "2024-01-01T00:00:00Z"}).encode(), {}, 422, "schema-violation"),
+    (
+        "schema violation",
+        json.dumps({"eventTime": "2024-01-01T00:00:00Z"}).encode(),
+        {},
+        422,
+        "schema-violation",
+    ),
     ("unsupported encoding", b"{}", {"Content-Encoding": "br"}, 415, "unsupported-media"),
     ("unsupported content type", b"{}", {"Content-Type": "text/xml"}, 415, "unsupported-media"),
     ("corrupt gzip", b"\x1f\x8bnot gzip", {"Content-Encoding": "gzip"}, 400, "malformed-json"),
@@ -181,13 +200,18 @@ def test_unknown_route_and_method_are_problems(client: FlaskClient) -> None:
 
 def test_marquez_leniencies_are_accepted(client: FlaskClient, ingest_token: str, session: Session) -> None:
     """No schemaURL, no eventType, no offset, nanoseconds, non-UUID runId, odd namespaces."""
-    event = run_event(run_id="application_1700000000000_0042", namespace="abfss://c@acct.dfs.core.windows.net")
+    event = run_event(
+        run_id="application_1700000000000_0042", namespace="abfss://c@acct.dfs.core.windows.net"
+    )
     del event["schemaURL"], event["eventType"]
     event["eventTime"] = "2024-03-01T10:00:00.123456789"
-    event["inputs"] = [{"namespace": "trino://h:1337", "name": "a;b=c+d:e/f", "facets": {"custom": {"k": [1]}}}]
+    event["inputs"] = [
+        {"namespace": "trino://h:1337", "name": "a;b=c+d:e/f", "facets": {"custom": {"k": [1]}}}
+    ]
     assert post(client, ingest_token, json.dumps(event)).status_code == 201
     row = session.execute(select(LineageEvent)).scalar_one()
-    assert row.run_uuid == uuid.UUID(bytes=__import__("hashlib").md5(b"application_1700000000000_0042").digest(),
-                                     version=3)
+    assert row.run_uuid == uuid.UUID(
+        bytes=__import__("hashlib").md5(b"application_1700000000000_0042").digest(), version=3
+    )
     assert row.event_time.isoformat() == "2024-03-01T10:00:00.123456+00:00"
     assert json.loads(row.body)["inputs"][0]["facets"]["custom"] == {"k": [1]}

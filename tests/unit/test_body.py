@@ -25,7 +25,9 @@ def test_gzip_body_is_inflated() -> None:
     """gzip (and x-gzip) bodies are decoded."""
     payload = b'{"a": "' + b"x" * 200_000 + b'"}'
     for encoding in ("gzip", "x-gzip", "GZIP"):
-        assert read_body(io.BytesIO(gzip.compress(payload)), content_encoding=encoding, max_bytes=MIB) == payload
+        assert (
+            read_body(io.BytesIO(gzip.compress(payload)), content_encoding=encoding, max_bytes=MIB) == payload
+        )
 
 
 def test_plain_body_over_the_cap_is_refused() -> None:

@@ -67,7 +67,12 @@ def _deliver(session: Session, raws: list[bytes], deliveries: list[int]) -> None
     published: list[int] = []
     for raw in raws:
         accept_event(
-            session, raw, max_depth=100, now=utcnow(), publish_grace=timedelta(seconds=30), enqueue=published.append
+            session,
+            raw,
+            max_depth=100,
+            now=utcnow(),
+            publish_grace=timedelta(seconds=30),
+            enqueue=published.append,
         )
     for index in deliveries:
         outcome = process_event(
@@ -97,7 +102,7 @@ def test_processing_permuted_and_duplicated_events_gives_one_final_state(
     """Two runs with the same events, one delivered in order and one shuffled with duplicates
     (resent bodies and redelivered tasks), end in the same state with the same times."""
     in_order, shuffled = str(uuid.uuid4()), str(uuid.uuid4())
-    timed = [(t, BASE_TIME + timedelta(minutes=m)) for t, m in zip(types, minutes)]
+    timed = [(t, BASE_TIME + timedelta(minutes=m)) for t, m in zip(types, minutes, strict=False)]
 
     def bodies(run_id: str) -> list[bytes]:
         return [orjson.dumps(run_event(t, run_id=run_id, at=at)) for t, at in timed]

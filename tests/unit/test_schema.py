@@ -39,10 +39,14 @@ def test_event_kind_follows_the_schema_url_fragment(url: object, kind: EventKind
 
 def test_what_marquez_accepts_is_valid() -> None:
     """No schemaURL, no eventType, no offset, nanoseconds, non-UUID runId, odd namespaces."""
-    event = run_event(run_id="spark-application-1700000000000", namespace="abfss://c@acct.dfs.core.windows.net")
+    event = run_event(
+        run_id="spark-application-1700000000000", namespace="abfss://c@acct.dfs.core.windows.net"
+    )
     del event["schemaURL"], event["eventType"]
     event["eventTime"] = "2020-12-28T19:52:00.123456789"
-    event["outputs"] = [{"namespace": "trino://h:1337", "name": "cat.sch.t=1;x+y", "facets": {"custom": {"a": 1}}}]
+    event["outputs"] = [
+        {"namespace": "trino://h:1337", "name": "cat.sch.t=1;x+y", "facets": {"custom": {"a": 1}}}
+    ]
     assert violations(event) == []
 
 
@@ -58,7 +62,9 @@ def test_missing_required_fields_are_each_reported_with_a_pointer() -> None:
 
 def test_event_time_must_be_a_date_time() -> None:
     """eventTime is the one date-time format enforced, since ordering depends on it."""
-    assert violations(run_event() | {"eventTime": "yesterday"}) == [("/eventTime", "'yesterday' is not a 'date-time'")]
+    assert violations(run_event() | {"eventTime": "yesterday"}) == [
+        ("/eventTime", "'yesterday' is not a 'date-time'")
+    ]
 
 
 def test_standard_facets_are_checked_against_their_own_schema() -> None:

@@ -19,4 +19,6 @@ def json_request_body() -> bytes:
     limit = runtime().settings.max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge(limit)
-    return read_body(request.stream, content_encoding=request.headers.get("Content-Encoding"), max_bytes=limit)
+    return read_body(
+        request.stream, content_encoding=request.headers.get("Content-Encoding"), max_bytes=limit
+    )

@@ -25,5 +25,7 @@ def batch(result: BatchResult) -> dict[str, Any]:
             "retriable": retriable,
             "non_retriable": failed - retriable,
         },
-        "failed_events": [{"index": f.index, "reason": f.reason, "retriable": f.retriable} for f in result.failures],
+        "failed_events": [
+            {"index": f.index, "reason": f.reason, "retriable": f.retriable} for f in result.failures
+        ],
     }
