@@ -19,7 +19,9 @@ demo:
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check governance detectors web tests bench
+	$(VENV)/bin/ruff format --check governance detectors web
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 test: $(VENV)/.dev-installed lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -19,6 +19,8 @@ from governance.config import Settings, get_settings
 from governance.db import Database
 from governance.errors import GovernanceError
 from governance.ingest.sender import Sender, SendResult, events_in_dir, events_in_text
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 OPENLINEAGE_YML = """transport:
   type: http
@@ -231,7 +233,7 @@ def events() -> None:
     """Send OpenLineage events to a server."""
 
 
-def _url_option() -> Any:
+def _url_option() -> Callable[[F], F]:
     return click.option(
         "--url",
         envvar="HEADWATER_URL",
@@ -241,7 +243,7 @@ def _url_option() -> Any:
     )
 
 
-def _token_option() -> Any:
+def _token_option() -> Callable[[F], F]:
     return click.option("--token", envvar="HEADWATER_TOKEN", help="Ingest token (or HEADWATER_TOKEN).")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kombu import Connection
+from kombu.connection import Connection
 from sqlalchemy import Engine, text
 
 from governance import schema_migrations
@@ -52,7 +52,7 @@ def check_readiness(engine: Engine, broker_url: str) -> Readiness:
 def check_broker(broker_url: str) -> bool:
     """True when a connection to the broker opens within the timeout."""
     try:
-        with Connection(broker_url, connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:
+        with Connection(broker_url, connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:  # type: ignore[no-untyped-call]  # kombu is untyped
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
         return True
     except Exception:  # any failure to connect means "not reachable"

@@ -40,7 +40,7 @@ def readyz() -> ResponseReturnValue:
 class OutboxCollector(Collector):
     """Pending and dead outbox rows, read from the database at scrape time."""
 
-    def collect(self) -> list[GaugeMetricFamily]:  # type: ignore[override]
+    def collect(self) -> list[GaugeMetricFamily]:
         with runtime().database.session() as session:
             counts = outbox_counts(session)
         pending = GaugeMetricFamily("headwater_outbox_pending", "Accepted events not yet processed.")
@@ -55,7 +55,7 @@ def metrics() -> ResponseReturnValue:
     """Prometheus exposition: this server's counters (all processes) and the outbox gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         processes = CollectorRegistry()
-        MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
+        MultiProcessCollector(processes)  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
         counters = generate_latest(processes)
     else:
         counters = generate_latest(REGISTRY)

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from governance.errors import InvalidInput, TokenNotFound, Unauthenticated
 from governance.models import ApiToken
@@ -129,7 +129,7 @@ def verify_token(session: Session, *, secret: str, pepper: bytes, now: datetime)
         Unauthenticated: unknown, revoked or expired.
     """
     row = session.execute(
-        select(ApiToken).where(ApiToken.token_hmac == token_hmac(secret, pepper))
+        select(ApiToken).where(col(ApiToken.token_hmac) == token_hmac(secret, pepper))
     ).scalar_one_or_none()
     if row is None:
         raise Unauthenticated("the token is not known")
@@ -142,7 +142,7 @@ def verify_token(session: Session, *, secret: str, pepper: bytes, now: datetime)
 
 def record_use(session: Session, *, token_id: int, now: datetime) -> None:
     """Note that a token was used."""
-    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))  # type: ignore[arg-type]
+    session.execute(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
     session.commit()
 
 
@@ -160,5 +160,5 @@ def revoke_token(session: Session, *, token_id: int, now: datetime) -> TokenInfo
 
 def list_tokens(session: Session) -> list[TokenInfo]:
     """Every token, newest first."""
-    rows = session.execute(select(ApiToken).order_by(ApiToken.id.desc())).scalars()  # type: ignore[union-attr]
+    rows = session.execute(select(ApiToken).order_by(col(ApiToken.id).desc())).scalars()
     return [TokenInfo.of(row) for row in rows]

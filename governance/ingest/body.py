@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from typing import BinaryIO
+from typing import IO
 
 from governance.ingest.errors import BodyTooLarge, MalformedBody, UnsupportedEncoding
 
@@ -12,7 +12,7 @@ _IDENTITY = {"", "identity"}
 _GZIP = {"gzip", "x-gzip"}
 
 
-def read_body(stream: BinaryIO, *, content_encoding: str | None, max_bytes: int) -> bytes:
+def read_body(stream: IO[bytes], *, content_encoding: str | None, max_bytes: int) -> bytes:
     """Return the decoded body, reading at most ``max_bytes`` of input and producing at most that much.
 
     Raises:
@@ -28,14 +28,14 @@ def read_body(stream: BinaryIO, *, content_encoding: str | None, max_bytes: int)
     raise UnsupportedEncoding(f"Content-Encoding {encoding!r} is not supported; send identity or gzip")
 
 
-def _read_capped(stream: BinaryIO, max_bytes: int) -> bytes:
+def _read_capped(stream: IO[bytes], max_bytes: int) -> bytes:
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise BodyTooLarge(max_bytes)
     return data
 
 
-def _inflate_capped(stream: BinaryIO, max_bytes: int) -> bytes:
+def _inflate_capped(stream: IO[bytes], max_bytes: int) -> bytes:
     # wbits 16+MAX_WBITS: gzip header and trailer, as RFC 9110 "gzip" means.
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     parts: list[bytes] = []

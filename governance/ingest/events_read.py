@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from governance.errors import InvalidInput
 from governance.models import LineageEvent
@@ -30,14 +30,14 @@ def list_events(
         raise InvalidInput(f"limit must be between 0 and {MAX_PAGE}")
     if offset < 0:
         raise InvalidInput("offset must not be negative")
-    in_window = (LineageEvent.event_time >= after, LineageEvent.event_time <= before)
+    in_window = (col(LineageEvent.event_time) >= after, col(LineageEvent.event_time) <= before)
     order = (
-        (LineageEvent.event_time.desc(), LineageEvent.id.desc())  # type: ignore[attr-defined,union-attr]
+        (col(LineageEvent.event_time).desc(), col(LineageEvent.id).desc())
         if descending
-        else (LineageEvent.event_time.asc(), LineageEvent.id.asc())  # type: ignore[attr-defined,union-attr]
+        else (col(LineageEvent.event_time).asc(), col(LineageEvent.id).asc())
     )
     bodies = session.execute(
-        select(LineageEvent.body).where(*in_window).order_by(*order).limit(limit).offset(offset)
+        select(col(LineageEvent.body)).where(*in_window).order_by(*order).limit(limit).offset(offset)
     ).scalars()
     total = session.execute(select(func.count()).select_from(LineageEvent).where(*in_window)).scalar_one()
     return EventPage(bodies=list(bodies), total_count=int(total))

@@ -10,7 +10,7 @@ from enum import StrEnum
 import structlog
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from governance.ingest.handlers import HANDLERS, EventHandler
 from governance.ingest.stored import StoredEvent
@@ -65,7 +65,7 @@ def process_event(
 
     # Hold the outbox row for the whole transaction: a second delivery waits here, then sees done.
     status = session.execute(
-        select(Outbox.status).where(Outbox.event_id == event_id).with_for_update()
+        select(col(Outbox.status)).where(col(Outbox.event_id) == event_id).with_for_update()
     ).scalar_one_or_none()
     if status != OutboxStatus.PENDING:
         session.rollback()
@@ -104,9 +104,9 @@ def sweep_outbox(
     Returns how many were re-sent.
     """
     rows = session.execute(
-        select(Outbox.event_id)
-        .where(Outbox.status == OutboxStatus.PENDING, Outbox.lease_until < now)
-        .order_by(Outbox.lease_until)
+        select(col(Outbox.event_id))
+        .where(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.lease_until) < now)
+        .order_by(col(Outbox.lease_until))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -115,7 +115,7 @@ def sweep_outbox(
         session.rollback()
         return 0
     session.execute(
-        update(Outbox).where(Outbox.event_id.in_(event_ids)).values(lease_until=now + publish_grace)  # type: ignore[attr-defined]
+        update(Outbox).where(col(Outbox.event_id).in_(event_ids)).values(lease_until=now + publish_grace)
     )
     session.commit()
     for event_id in event_ids:
@@ -128,10 +128,10 @@ def sweep_outbox(
 def outbox_counts(session: Session) -> OutboxCounts:
     """Count pending and dead events (both read through partial indexes)."""
     pending = session.execute(
-        select(func.count()).select_from(Outbox).where(Outbox.status == OutboxStatus.PENDING)
+        select(func.count()).select_from(Outbox).where(col(Outbox.status) == OutboxStatus.PENDING)
     ).scalar_one()
     dead = session.execute(
-        select(func.count()).select_from(Outbox).where(Outbox.status == OutboxStatus.DEAD)
+        select(func.count()).select_from(Outbox).where(col(Outbox.status) == OutboxStatus.DEAD)
     ).scalar_one()
     return OutboxCounts(pending=int(pending), dead=int(dead))
 
@@ -139,9 +139,9 @@ def outbox_counts(session: Session) -> OutboxCounts:
 def _claim(session: Session, *, event_id: int, lease_until: datetime) -> int | None:
     attempts = session.execute(
         update(Outbox)
-        .where(Outbox.event_id == event_id, Outbox.status == OutboxStatus.PENDING)  # type: ignore[arg-type]
-        .values(attempts=Outbox.attempts + 1, lease_until=lease_until)
-        .returning(Outbox.attempts)
+        .where(col(Outbox.event_id) == event_id, col(Outbox.status) == OutboxStatus.PENDING)
+        .values(attempts=col(Outbox.attempts) + 1, lease_until=lease_until)
+        .returning(col(Outbox.attempts))
     ).scalar_one_or_none()
     session.commit()
     return None if attempts is None else int(attempts)
@@ -153,7 +153,7 @@ def _finish(
     values: dict[str, object] = {"status": status.value, "processed_at": now}
     if error is not None:
         values["last_error"] = error
-    session.execute(update(Outbox).where(Outbox.event_id == event_id).values(**values))  # type: ignore[arg-type]
+    session.execute(update(Outbox).where(col(Outbox.event_id) == event_id).values(**values))
     session.commit()
 
 
@@ -168,7 +168,7 @@ def _record_failure(
     backoff = timedelta(seconds=min(3600, 5 * 2**attempts))
     session.execute(
         update(Outbox)
-        .where(Outbox.event_id == event_id)  # type: ignore[arg-type]
+        .where(col(Outbox.event_id) == event_id)
         .values(last_error=error, lease_until=now + backoff)
     )
     session.commit()

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from governance.ingest.stored import StoredEvent
 from governance.models import Run, RunState, RunTransition
@@ -91,7 +91,9 @@ def fold_event(session: Session, event: StoredEvent) -> None:
         .on_conflict_do_nothing(index_elements=["run_uuid"])
     )
     # Lock the run so that two workers folding events of one run take turns.
-    run = session.execute(select(Run).where(Run.run_uuid == event.run_uuid).with_for_update()).scalar_one()
+    run = session.execute(
+        select(Run).where(col(Run.run_uuid) == event.run_uuid).with_for_update()
+    ).scalar_one()
     if event.event_type in STATE_OF_EVENT_TYPE:
         transition_table = RunTransition.__table__  # type: ignore[attr-defined]
         session.execute(
@@ -116,8 +118,8 @@ def fold_event(session: Session, event: StoredEvent) -> None:
 
 def _transitions(session: Session, run_uuid: uuid.UUID) -> list[Transition]:
     rows = session.execute(
-        select(RunTransition.event_type, RunTransition.event_time, RunTransition.content_hash).where(
-            RunTransition.run_uuid == run_uuid
-        )
+        select(
+            col(RunTransition.event_type), col(RunTransition.event_time), col(RunTransition.content_hash)
+        ).where(col(RunTransition.run_uuid) == run_uuid)
     )
     return [Transition(event_type=r[0], event_time=r[1], content_hash=r[2]) for r in rows]
