@@ -113,7 +113,10 @@ def _announce(settings: Settings, base_url: str, *, demo: bool) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port to serve on.")
 def web(port: int | None) -> None:
     """Run the web server alone (gunicorn)."""
-    _apply_port(port)
+    from governance.launcher import prepare_metrics_dir
+
+    settings = _apply_port(port)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(prepare_metrics_dir(settings, "web")))
     os.execv(
         sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"]
     )
@@ -122,10 +125,15 @@ def web(port: int | None) -> None:
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
-    """Run a Celery worker; extra arguments go to celery."""
-    os.execv(
-        sys.executable, [sys.executable, "-m", "celery", "-A", "governance.tasks", "worker", *celery_args]
-    )
+    """Run a Celery worker (HEADWATER_WORKER_CONCURRENCY processes); extra arguments go to celery."""
+    from governance.launcher import prepare_metrics_dir
+
+    settings = _settings()
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(prepare_metrics_dir(settings, "worker")))
+    given = {"--concurrency", "-c"} & set(celery_args)
+    concurrency = [] if given else ["--concurrency", str(settings.worker_concurrency)]
+    argv = [sys.executable, "-m", "celery", "-A", "governance.tasks", "worker", *concurrency, *celery_args]
+    os.execv(sys.executable, argv)
 
 
 @cli.command(context_settings={"ignore_unknown_options": True})

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     log_format: LogFormat = Field(LogFormat.AUTO, description="json, console, or auto (JSON unless a TTY).")
     log_level: str = Field("INFO", description="Python log level name.")
     metrics_dir: Path | None = Field(None, description="Prometheus multiprocess directory.")
+    worker_metrics_port: int = Field(
+        0, ge=0, le=65535, description="Port a Celery worker serves Prometheus metrics on; 0 turns it off."
+    )
     public_url: str = Field("", description="URL pipelines use to reach this server; derived if empty.")
 
     @field_validator("log_level")

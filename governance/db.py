@@ -43,7 +43,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping (a round trip per request): a dropped connection fails one statement,
+        # which invalidates the pool and answers 503 + Retry-After, and the client retries.
+        pool_recycle=1800,
         connect_args={"connect_timeout": 5},
     )
 

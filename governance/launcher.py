@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 import requests
@@ -68,15 +69,21 @@ def services(settings: Settings) -> list[Service]:
     ]
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
-    """The environment every child gets: ours, plus the resolved port and a metrics directory."""
-    metrics_dir = settings.metrics_dir or settings.data_dir / "metrics"
+def prepare_metrics_dir(settings: Settings, role: str) -> Path:
+    """An empty Prometheus multiprocess directory for the processes of one role."""
+    metrics_dir = settings.metrics_dir or settings.data_dir / f"metrics-{role}"
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True, exist_ok=True)
+    return metrics_dir
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """The environment every child gets: ours, plus the resolved port and one metrics directory
+    shared by web, worker and beat, so that /metrics shows the worker's counters too."""
     env = dict(os.environ)
     env["HEADWATER_PORT"] = str(settings.port)
     env["HEADWATER_DATA_DIR"] = str(settings.data_dir)
-    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(prepare_metrics_dir(settings, "all"))
     return env
 
 

@@ -69,6 +69,18 @@ def _after_fork(**_: Any) -> None:
     _database().dispose()
 
 
+@signals.worker_init.connect
+def _serve_metrics(**_: Any) -> None:
+    port = get_settings().worker_metrics_port
+    if port:
+        from prometheus_client import CollectorRegistry, start_http_server
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
+        start_http_server(port, registry=registry)
+
+
 @signals.setup_logging.connect
 def _setup_logging(**_: Any) -> None:
     configure_logging(get_settings())

@@ -1,4 +1,4 @@
-"""The Flask application: the API under /api/v1, health endpoints, and the console."""
+"""The Flask application: the API under /api/v1 and the health endpoints."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     settings = settings or get_settings()
     configure_logging(settings)
     app = Flask(__name__)
-    # The ingest path enforces its own caps while streaming; this stops every other route early.
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    # One byte over the cap, so that a chunked body (no Content-Length) that reaches the cap
+    # shows the ingest path it is too large instead of ending there silently.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
     runtime.init_app(app, settings, enqueue)
     warm_up()
     problems.init_app(app)

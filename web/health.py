@@ -61,4 +61,4 @@ def metrics() -> ResponseReturnValue:
         counters = generate_latest(REGISTRY)
     gauges = CollectorRegistry(auto_describe=False)
     gauges.register(OutboxCollector())
-    return Response(counters + generate_latest(gauges), mimetype=CONTENT_TYPE_LATEST)
+    return Response(counters + generate_latest(gauges), content_type=CONTENT_TYPE_LATEST)

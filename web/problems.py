@@ -17,7 +17,7 @@ from governance.errors import (
     PermissionDenied,
     Unauthenticated,
 )
-from governance.ingest.errors import BodyTooLarge, MalformedBody, SchemaViolation, UnsupportedEncoding
+from governance.ingest.errors import BodyTooLarge, MalformedBody, SchemaViolation, UnsupportedMediaType
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +31,7 @@ STATUS_FOR: tuple[tuple[type[GovernanceError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (BodyTooLarge, 413),
-    (UnsupportedEncoding, 415),
+    (UnsupportedMediaType, 415),
     (MalformedBody, 400),
     (SchemaViolation, 422),
     (InvalidInput, 422),
@@ -84,7 +84,10 @@ def _http_problem(err: HTTPException) -> Response:
 
 
 def _unavailable(err: DBAPIError) -> Response:
-    log.warning("database_unavailable", error=type(err.orig).__name__ if err.orig else type(err).__name__)
+    cause = err.orig if err.orig is not None else err
+    # The driver's first line says what failed (locked, refused, terminated); never the SQL.
+    reason = (str(cause).splitlines() or [""])[0][:200]
+    log.warning("database_unavailable", error=type(cause).__name__, reason=reason)
     response = problem(
         503,
         title="Service unavailable",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zlib
 from typing import IO
 
-from governance.ingest.errors import BodyTooLarge, MalformedBody, UnsupportedEncoding
+from governance.ingest.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 
 CHUNK_BYTES = 64 * 1024
 _IDENTITY = {"", "identity"}
@@ -16,7 +16,7 @@ def read_body(stream: IO[bytes], *, content_encoding: str | None, max_bytes: int
     """Return the decoded body, reading at most ``max_bytes`` of input and producing at most that much.
 
     Raises:
-        UnsupportedEncoding: for any Content-Encoding but identity and gzip.
+        UnsupportedMediaType: for any Content-Encoding but identity and gzip.
         BodyTooLarge: when the wire body or its inflated form is over ``max_bytes``.
         MalformedBody: when a gzip stream is corrupt or truncated.
     """
@@ -25,14 +25,18 @@ def read_body(stream: IO[bytes], *, content_encoding: str | None, max_bytes: int
         return _read_capped(stream, max_bytes)
     if encoding in _GZIP:
         return _inflate_capped(stream, max_bytes)
-    raise UnsupportedEncoding(f"Content-Encoding {encoding!r} is not supported; send identity or gzip")
+    raise UnsupportedMediaType(f"Content-Encoding {encoding!r} is not supported; send identity or gzip")
 
 
 def _read_capped(stream: IO[bytes], max_bytes: int) -> bytes:
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise BodyTooLarge(max_bytes)
-    return data
+    parts: list[bytes] = []
+    size = 0
+    while chunk := stream.read(min(CHUNK_BYTES * 16, max_bytes + 1 - size)):
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLarge(max_bytes)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _inflate_capped(stream: IO[bytes], max_bytes: int) -> bytes:

@@ -23,8 +23,8 @@ class BodyTooLarge(InvalidInput):
         self.limit_bytes = limit_bytes
 
 
-class UnsupportedEncoding(InvalidInput):
-    """A Content-Encoding or Content-Type we do not read."""
+class UnsupportedMediaType(InvalidInput):
+    """A Content-Type or Content-Encoding we do not read."""
 
     code = "unsupported-media"
 

@@ -97,9 +97,10 @@ class Stack:
         """Start (or restart) one process of the stack, logging to a file."""
         log = self.data_dir / f"{name}.log"
         self.logs[name] = log
-        process = subprocess.Popen(
-            argv, env={**self.env, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=REPO
-        )
+        with log.open("ab") as out:  # the child keeps its own handle
+            process = subprocess.Popen(
+                argv, env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=REPO
+            )
         self.processes[name] = process
         return process
 

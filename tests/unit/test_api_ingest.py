@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import io
+import os
 import json
 import time
 import uuid
@@ -32,8 +34,10 @@ def post(client: FlaskClient, token: str, body: bytes | str, **headers: str) -> 
 
 
 def stored(session: Session) -> int:
-    """How many events are stored."""
-    return int(session.execute(select(func.count()).select_from(LineageEvent)).scalar_one())
+    """How many events are stored (ending the read, which holds SQLite's write lock)."""
+    count = int(session.execute(select(func.count()).select_from(LineageEvent)).scalar_one())
+    session.rollback()
+    return count
 
 
 def test_valid_event_is_stored_with_its_outbox_row_and_published(
@@ -215,3 +219,26 @@ def test_marquez_leniencies_are_accepted(client: FlaskClient, ingest_token: str,
     )
     assert row.event_time.isoformat() == "2024-03-01T10:00:00.123456+00:00"
     assert json.loads(row.body)["inputs"][0]["facets"]["custom"] == {"k": [1]}
+
+
+def _chunked(client: FlaskClient, token: str, body: bytes, **headers: str) -> Any:
+    """POST without a Content-Length, as a chunked upload arrives behind gunicorn."""
+    return client.post(
+        URL,
+        input_stream=io.BytesIO(body),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **headers},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_chunked_body_over_the_cap_is_413_not_cut_short(
+    client: FlaskClient, ingest_token: str, settings: Any, session: Session
+) -> None:
+    """A valid event followed by filler past the cap is refused, never accepted truncated."""
+    event = json.dumps(run_event()).encode()
+    padded = event + b" " * (settings.max_body_bytes - len(event)) + b"garbage"
+    assert_problem(_chunked(client, ingest_token, padded), 413, "body-too-large")
+    packed = gzip.compress(os.urandom(settings.max_body_bytes + 10))
+    assert_problem(_chunked(client, ingest_token, packed, **{"Content-Encoding": "gzip"}), 413, "body-too-large")
+    assert stored(session) == 0
+    assert _chunked(client, ingest_token, event).status_code == 201

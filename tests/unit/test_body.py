@@ -10,7 +10,7 @@ import zlib
 import pytest
 
 from governance.ingest.body import read_body
-from governance.ingest.errors import BodyTooLarge, MalformedBody, UnsupportedEncoding
+from governance.ingest.errors import BodyTooLarge, MalformedBody, UnsupportedMediaType
 
 MIB = 1024 * 1024
 
@@ -59,5 +59,5 @@ def test_truncated_and_corrupt_gzip_are_malformed() -> None:
 @pytest.mark.parametrize("encoding", ["br", "deflate", "compress", "zstd"])
 def test_other_encodings_are_unsupported(encoding: str) -> None:
     """Only identity and gzip are read."""
-    with pytest.raises(UnsupportedEncoding, match=encoding):
+    with pytest.raises(UnsupportedMediaType, match=encoding):
         read_body(io.BytesIO(b"{}"), content_encoding=encoding, max_bytes=10)

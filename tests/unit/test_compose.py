@@ -17,6 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "deploy" / "compose.yaml"
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 HEADWATER_SERVICES = ("migrate", "web", "worker", "beat")
+REQUIRED_VARIABLES = {"HEADWATER_DATABASE_URL", "HEADWATER_BROKER_URL", "HEADWATER_SECRET_KEY_FILE"}
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
 # The settings load_settings also reads from a file named by HEADWATER_<NAME>_FILE.
 FILE_SETTINGS = ("database_url", "broker_url", "secret_key")
 
@@ -40,7 +42,8 @@ def test_compose_file_matches_the_compose_spec() -> None:
     """check-jsonschema's bundled Compose schema accepts the file, without touching the network."""
     assert CHECK_JSONSCHEMA.is_file(), f"{CHECK_JSONSCHEMA} is missing: install the dev extras"
     # The vendor schemas ship inside check-jsonschema; a dead proxy makes any download fail loudly.
-    offline = {**os.environ, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+    dead_proxy = {name: "http://127.0.0.1:9" for name in PROXY_VARIABLES}
+    offline = {**os.environ, **dead_proxy, "NO_PROXY": "", "no_proxy": ""}
     result = subprocess.run(
         [str(CHECK_JSONSCHEMA), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
         capture_output=True,
@@ -73,7 +76,7 @@ def test_web_and_worker_are_configured_by_headwater_variables_only(compose: dict
         assert env, f"{name} has no environment"
         assert [var for var in env if not var.startswith("HEADWATER_")] == [], name
         assert "env_file" not in service and "configs" not in service, name
-        assert {"HEADWATER_DATABASE_URL", "HEADWATER_BROKER_URL", "HEADWATER_SECRET_KEY_FILE"} <= set(env), name
+        assert set(env) >= REQUIRED_VARIABLES, name
 
 
 def test_headwater_variables_name_real_settings(compose: dict[str, Any]) -> None:
@@ -86,7 +89,7 @@ def test_headwater_variables_name_real_settings(compose: dict[str, Any]) -> None
 
 
 def test_secret_key_file_is_a_mounted_compose_secret(compose: dict[str, Any]) -> None:
-    """HEADWATER_SECRET_KEY_FILE points at /run/secrets/<name>, and every Headwater service mounts that secret."""
+    """HEADWATER_SECRET_KEY_FILE names /run/secrets/<name>, a secret every Headwater service mounts."""
     for name in HEADWATER_SERVICES:
         service = compose["services"][name]
         path = Path(_environment(service)["HEADWATER_SECRET_KEY_FILE"])

@@ -16,9 +16,9 @@ from web.runtime import runtime
 
 bp = Blueprint("events", __name__)
 
-# Marquez's defaults for an open window.
-_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-_LATEST = datetime(2030, 1, 1, tzinfo=UTC)
+# An open window by default: no event is hidden for being old or far in the future.
+_EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _time_arg(name: str, default: datetime) -> datetime:
