@@ -88,6 +88,7 @@ def process_event(
             )
         )
     _finish(session, event_id, OutboxStatus.DONE, now, error=None)
+    log.info("event_processed", event_id=event_id, attempts=attempts)
     return _counted(ProcessOutcome.DONE)
 
 

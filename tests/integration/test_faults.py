@@ -32,7 +32,7 @@ from governance.db import Database
 from governance.schema_migrations import upgrade
 from governance.tasks import QUEUE
 from tests.builders import lifecycle, run_event
-from tests.conftest import REPO, require_env
+from tests.conftest import require_env
 from tests.integration.conftest import TEST_SECRET, Stack, _stack_env, free_port, wait_until
 
 pytestmark = pytest.mark.integration
@@ -153,31 +153,19 @@ def _fresh_database(admin_url: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
-class ClosingStack(Stack):
-    """The conftest Stack, but closing its copy of each log file once the process has it.
-
-    (Stack.start passes ``log.open("ab")`` to Popen and never closes it: with warnings as
-    errors, the ResourceWarning at garbage collection fails the test.)
-    """
-
-    def start(self, name: str, argv: list[str], **env: str) -> subprocess.Popen[bytes]:
-        log = self.data_dir / f"{name}.log"
-        self.logs[name] = log
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                argv, env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT, cwd=REPO
-            )
-        self.processes[name] = process
-        return process
-
-
 @contextlib.contextmanager
 def _running_stack(postgres_url: str, broker_url: str, data_dir: Path) -> Iterator[Stack]:
-    """gunicorn, a Celery worker and Celery beat, started as the conftest ``stack`` fixture does."""
+    """gunicorn, a Celery worker and Celery beat, started as the conftest ``stack`` fixture does.
+
+    Function-scoped where the conftest one is module-scoped: these tests kill its processes.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = _stack_env(postgres_url, broker_url, data_dir, port)
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # as 'headwater web' runs: without a metrics directory
+    # As 'headwater up' and 'headwater web' run them: with a Prometheus multiprocess directory.
+    metrics_dir = data_dir / "metrics"
+    metrics_dir.mkdir(exist_ok=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     database = Database(postgres_url, pool_size=2)
     settings = Settings(database_url=postgres_url, secret_key=TEST_SECRET, data_dir=data_dir)
     with database.session() as session:
@@ -188,7 +176,7 @@ def _running_stack(postgres_url: str, broker_url: str, data_dir: Path) -> Iterat
             pepper=settings.token_pepper(),
             now=utcnow(),
         ).secret
-    running = ClosingStack(
+    running = Stack(
         base_url=f"http://127.0.0.1:{port}", env=env, database=database, token=token, data_dir=data_dir
     )
     try:
@@ -424,7 +412,7 @@ def private_postgres() -> Iterator[PostgresCluster]:
 
 @pytest.fixture
 def live_stack(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[Stack]:
-    """A stack on this module's database and Redis database (the conftest ``stack``, log files closed)."""
+    """A stack of its own on this module's database and Redis database."""
     with _running_stack(postgres_url, redis_url, tmp_path / "s") as running:
         yield running
 
@@ -504,12 +492,6 @@ def test_worker_killed_mid_task_processes_event_exactly_once(live_stack: Stack) 
 # --- 1b. a web worker killed ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="web/gunicorn_conf.py child_exit calls prometheus_client.multiprocess.mark_process_dead, which "
-    "raises TypeError when PROMETHEUS_MULTIPROC_DIR is unset (as under 'headwater web'); the exception "
-    "escapes gunicorn's arbiter loop and the master exits, taking the whole web server down",
-)
 def test_web_worker_killed_is_replaced_and_ingest_goes_on(live_stack: Stack) -> None:
     """A gunicorn worker SIGKILLed is replaced by the master, and ingest keeps answering 201."""
     stack = live_stack

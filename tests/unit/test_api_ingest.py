@@ -239,6 +239,8 @@ def test_chunked_body_over_the_cap_is_413_not_cut_short(
     padded = event + b" " * (settings.max_body_bytes - len(event)) + b"garbage"
     assert_problem(_chunked(client, ingest_token, padded), 413, "body-too-large")
     packed = gzip.compress(os.urandom(settings.max_body_bytes + 10))
-    assert_problem(_chunked(client, ingest_token, packed, **{"Content-Encoding": "gzip"}), 413, "body-too-large")
+    assert_problem(
+        _chunked(client, ingest_token, packed, **{"Content-Encoding": "gzip"}), 413, "body-too-large"
+    )
     assert stored(session) == 0
     assert _chunked(client, ingest_token, event).status_code == 201
