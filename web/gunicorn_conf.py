@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from governance.config import get_settings
@@ -20,7 +21,10 @@ accesslog = None
 
 
 def child_exit(_server: Any, worker: Any) -> None:
-    """Let Prometheus drop the gauges of a worker that exited."""
+    """Let Prometheus drop the gauges of a worker that exited (in multiprocess mode only)."""
+    # Raising here would stop the master: one dead worker must not take the server down.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

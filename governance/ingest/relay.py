@@ -10,6 +10,7 @@ import atexit
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 import structlog
@@ -20,13 +21,20 @@ log = structlog.get_logger(__name__)
 
 Send = Callable[[int, str | None], None]
 _DRAIN_SECONDS = 2.0
+# After a failed send, ids are dropped (and left to the sweep) for this long, so that a broker
+# outage, where each send blocks for its connect timeout, never backs the queue up.
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
 
 
 class Relay:
     """A bounded queue of event ids and the thread that sends them; restarts itself after fork."""
 
-    def __init__(self, send: Send, *, capacity: int = 10_000) -> None:
+    def __init__(
+        self, send: Send, *, capacity: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._send = send
+        self._clock = clock
+        self._paused_until = float("-inf")
         self._capacity = capacity
         self._lock = threading.Lock()
         self._pid: int | None = None
@@ -68,9 +76,17 @@ class Relay:
         while True:
             event_id, request_id = self._queue.get()
             try:
-                self._send(event_id, request_id)
-            except Exception as err:  # the committed outbox row is the record; the sweep re-sends
-                OUTBOX_PUBLISH_FAILURES.inc()
-                log.warning("relay_send_failed", event_id=event_id, error=f"{type(err).__name__}: {err}")
+                self._send_one(event_id, request_id)
             finally:
                 self._queue.task_done()
+
+    def _send_one(self, event_id: int, request_id: str | None) -> None:
+        if self._clock() < self._paused_until:
+            OUTBOX_PUBLISH_FAILURES.inc()
+            return
+        try:
+            self._send(event_id, request_id)
+        except Exception as err:  # the committed outbox row is the record; the sweep re-sends
+            OUTBOX_PUBLISH_FAILURES.inc()
+            self._paused_until = self._clock() + PAUSE_AFTER_FAILURE_SECONDS
+            log.warning("relay_send_failed", event_id=event_id, error=f"{type(err).__name__}: {err}")
