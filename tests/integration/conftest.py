@@ -7,6 +7,7 @@ and HEADWATER_TEST_REDIS_URL; each test module skips, saying why, when they are 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -185,12 +186,16 @@ def _stack_env(postgres_url: str, broker_url: str, data_dir: Path, port: int) ->
     return env
 
 
-@pytest.fixture(scope="module")
-def stack(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """gunicorn, a Celery worker and Celery beat over PostgreSQL and Redis."""
-    data_dir = tmp_path_factory.mktemp("stack")
+@contextlib.contextmanager
+def running_stack(postgres_url: str, broker_url: str, data_dir: Path) -> Iterator[Stack]:
+    """gunicorn, a Celery worker and Celery beat over ``postgres_url`` and ``broker_url``,
+    run as ``headwater up`` runs them (with a Prometheus multiprocess directory)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    env = _stack_env(postgres_url, redis_url, data_dir, port)
+    env = _stack_env(postgres_url, broker_url, data_dir, port)
+    metrics_dir = data_dir / "metrics"
+    metrics_dir.mkdir(exist_ok=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     database = Database(postgres_url, pool_size=2)
     settings = Settings(database_url=postgres_url, secret_key=TEST_SECRET, data_dir=data_dir)
     with database.session() as session:
@@ -204,34 +209,32 @@ def stack(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFa
     running = Stack(
         base_url=f"http://127.0.0.1:{port}", env=env, database=database, token=token, data_dir=data_dir
     )
-    running.start("web", [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"])
-    running.start_worker()
-    running.start(
-        "beat",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "governance.tasks",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(data_dir / "beat-schedule"),
-        ],
-    )
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"{running.base_url}/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
+    celery = [sys.executable, "-m", "celery", "-A", "governance.tasks"]
     try:
+        running.start(
+            "web", [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"]
+        )
+        running.start_worker()
+        running.start(
+            "beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", str(data_dir / "beat-schedule")]
+        )
+
+        def ready() -> bool:
+            try:
+                return requests.get(f"{running.base_url}/readyz", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
         wait_until(ready, timeout=60, what=f"the web server to be ready\n{running.log_tail('web')}")
         yield running
     finally:
         for name in list(running.processes):
             running.stop(name)
         database.dispose()
+
+
+@pytest.fixture(scope="module")
+def stack(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """gunicorn, a Celery worker and Celery beat over PostgreSQL and Redis, for one module."""
+    with running_stack(postgres_url, redis_url, tmp_path_factory.mktemp("stack")) as running:
+        yield running

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -25,15 +24,11 @@ import redis
 import requests
 from sqlalchemy.engine import make_url
 
-from governance.access import create_token, parse_scopes
-from governance.clock import utcnow
-from governance.config import Settings
-from governance.db import Database
 from governance.schema_migrations import upgrade
 from governance.tasks import QUEUE
 from tests.builders import lifecycle, run_event
 from tests.conftest import require_env
-from tests.integration.conftest import TEST_SECRET, Stack, _stack_env, free_port, wait_until
+from tests.integration.conftest import Stack, free_port, running_stack, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -151,69 +146,6 @@ def _fresh_database(admin_url: str) -> Iterator[str]:
     finally:
         with contextlib.suppress(psycopg.OperationalError), psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-
-
-@contextlib.contextmanager
-def _running_stack(postgres_url: str, broker_url: str, data_dir: Path) -> Iterator[Stack]:
-    """gunicorn, a Celery worker and Celery beat, started as the conftest ``stack`` fixture does.
-
-    Function-scoped where the conftest one is module-scoped: these tests kill its processes.
-    """
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    env = _stack_env(postgres_url, broker_url, data_dir, port)
-    # As 'headwater up' and 'headwater web' run them: with a Prometheus multiprocess directory.
-    metrics_dir = data_dir / "metrics"
-    metrics_dir.mkdir(exist_ok=True)
-    env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    database = Database(postgres_url, pool_size=2)
-    settings = Settings(database_url=postgres_url, secret_key=TEST_SECRET, data_dir=data_dir)
-    with database.session() as session:
-        token = create_token(
-            session,
-            name="faults",
-            scopes=parse_scopes(["admin"]),
-            pepper=settings.token_pepper(),
-            now=utcnow(),
-        ).secret
-    running = Stack(
-        base_url=f"http://127.0.0.1:{port}", env=env, database=database, token=token, data_dir=data_dir
-    )
-    try:
-        running.start(
-            "web", [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"]
-        )
-        running.start_worker()
-        running.start(
-            "beat",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "governance.tasks",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(data_dir / "beat-schedule"),
-            ],
-        )
-
-        def ready() -> bool:
-            try:
-                return requests.get(f"{running.base_url}/readyz", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        _eventually(
-            ready, timeout=60, what="the web server to be ready", logs=lambda: _tails(running, ["web"])
-        )
-        yield running
-    finally:
-        for name in list(running.processes):
-            running.stop(name)
-        database.dispose()
 
 
 # --- a Redis server of our own, to kill ----------------------------------------------------------
@@ -413,7 +345,7 @@ def private_postgres() -> Iterator[PostgresCluster]:
 @pytest.fixture
 def live_stack(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[Stack]:
     """A stack of its own on this module's database and Redis database."""
-    with _running_stack(postgres_url, redis_url, tmp_path / "s") as running:
+    with running_stack(postgres_url, redis_url, tmp_path / "s") as running:
         yield running
 
 
@@ -521,7 +453,7 @@ def test_web_worker_killed_is_replaced_and_ingest_goes_on(live_stack: Stack) -> 
 def broker_fault_stack(private_redis: RedisServer, tmp_path: Path) -> Iterator[Stack]:
     """A stack on its own database and its own Redis."""
     admin_url = require_env("HEADWATER_TEST_DATABASE_URL", "PostgreSQL")
-    with _fresh_database(admin_url) as url, _running_stack(url, private_redis.url, tmp_path / "s") as running:
+    with _fresh_database(admin_url) as url, running_stack(url, private_redis.url, tmp_path / "s") as running:
         yield running
 
 
@@ -580,7 +512,7 @@ def database_fault_stack(
     private_postgres: PostgresCluster, private_redis: RedisServer, tmp_path: Path
 ) -> Iterator[Stack]:
     """A stack on a private PostgreSQL cluster (and a private Redis)."""
-    with _running_stack(private_postgres.url("headwater"), private_redis.url, tmp_path / "stack") as running:
+    with running_stack(private_postgres.url("headwater"), private_redis.url, tmp_path / "stack") as running:
         yield running
 
 
