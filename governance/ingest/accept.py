@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Insert, insert, literal, select
+from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -157,7 +157,7 @@ def accept_batch(
 def _store(session: Session, event: DecodedEvent, *, now: datetime, lease_until: datetime) -> Acceptance:
     """Insert the event unless its hash is known, and its outbox row; the caller commits."""
     envelope = event.envelope
-    values = {
+    params: dict[str, Any] = {
         "content_hash": event.content_hash,
         "kind": envelope.kind.value,
         "event_type": envelope.event_type,
@@ -170,41 +170,66 @@ def _store(session: Session, event: DecodedEvent, *, now: datetime, lease_until:
         "body": event.body,
         "body_bytes": len(event.body.encode()),
         "received_at": now,
-    }
-    outbox_values = {
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "lease_until": lease_until,
         "created_at": now,
     }
     if _dialect(session) == "postgresql":
-        event_id = session.execute(_store_with_cte(values, outbox_values)).scalar()
+        event_id = session.execute(_PG_STORE, params).scalar()
     else:
-        event_id = session.execute(
-            sqlite.insert(_EVENTS)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["content_hash"])
-            .returning(_EVENTS.c.id)
-        ).scalar()
+        event_id = session.execute(_SQLITE_STORE_EVENT, params).scalar()
         if event_id is not None:
-            session.execute(insert(_OUTBOX).values(event_id=event_id, **outbox_values))
+            session.execute(_STORE_OUTBOX, {**params, "event_id": event_id})
     if event_id is None:
         return Acceptance(AcceptStatus.DUPLICATE, event.content_hash, None)
     return Acceptance(AcceptStatus.ACCEPTED, event.content_hash, int(event_id))
 
 
-def _store_with_cte(values: dict[str, Any], outbox_values: dict[str, Any]) -> Insert:
-    """One PostgreSQL statement inserting the event and, only if it was new, its outbox row."""
+# Statements are built once with bind parameters: building them per event cost more than the
+# database round trip.
+_EVENT_COLUMNS = (
+    "content_hash",
+    "kind",
+    "event_type",
+    "event_time",
+    "run_uuid",
+    "job_namespace",
+    "job_name",
+    "producer",
+    "schema_url",
+    "body",
+    "body_bytes",
+    "received_at",
+)
+_OUTBOX_COLUMNS = ("status", "attempts", "lease_until", "created_at")
+
+
+def _binds(table: Any, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {name: bindparam(name, type_=table.c[name].type) for name in columns}
+
+
+def _pg_store() -> Insert:
+    """Insert the event and, only if it was new, its outbox row, in one statement."""
     new_event = (
         postgresql.insert(_EVENTS)
-        .values(values)
+        .values(_binds(_EVENTS, _EVENT_COLUMNS))
         .on_conflict_do_nothing(index_elements=["content_hash"])
         .returning(_EVENTS.c.id)
         .cte("new_event")
     )
-    columns = ["event_id", *outbox_values]
-    rows = select(new_event.c.id, *(literal(v, _OUTBOX.c[k].type) for k, v in outbox_values.items()))
-    return insert(_OUTBOX).from_select(columns, rows).returning(_OUTBOX.c.event_id)
+    rows = select(new_event.c.id, *_binds(_OUTBOX, _OUTBOX_COLUMNS).values())
+    return insert(_OUTBOX).from_select(["event_id", *_OUTBOX_COLUMNS], rows).returning(_OUTBOX.c.event_id)
+
+
+_PG_STORE = _pg_store()
+_SQLITE_STORE_EVENT = (
+    sqlite.insert(_EVENTS)
+    .values(_binds(_EVENTS, _EVENT_COLUMNS))
+    .on_conflict_do_nothing(index_elements=["content_hash"])
+    .returning(_EVENTS.c.id)
+)
+_STORE_OUTBOX = insert(_OUTBOX).values(_binds(_OUTBOX, ("event_id", *_OUTBOX_COLUMNS)))
 
 
 def _dialect(session: Session) -> str:
