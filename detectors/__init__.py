@@ -1,1 +1,1 @@
-"""Headwater."""
+"""Anomaly detection on stream-health metric series; imports neither Flask nor Celery."""

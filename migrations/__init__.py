@@ -1,1 +1,1 @@
-"""Headwater."""
+"""Alembic environment and revisions: the only way the schema changes."""

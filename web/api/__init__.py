@@ -1,1 +1,1 @@
-"""Headwater."""
+"""The JSON API blueprints."""
