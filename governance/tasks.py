@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -16,7 +17,8 @@ from governance.db import Database
 from governance.ingest import process
 from governance.logs import configure_logging
 
-PROCESS_EVENT = "governance.ingest.process_event"
+PROCESS_EVENTS = "governance.ingest.process_events"
+SWEEP_BATCH = 100
 SWEEP_OUTBOX = "governance.ingest.sweep_outbox"
 QUEUE = "headwater"
 
@@ -87,14 +89,13 @@ def _setup_logging(**_: Any) -> None:
 
 
 @signals.task_prerun.connect
-def _bind_request(task: Any = None, task_id: str | None = None, **_: Any) -> None:
+def _bind_task(task_id: str | None = None, **_: Any) -> None:
     structlog.contextvars.clear_contextvars()
-    request_id = getattr(getattr(task, "request", None), "request_id", None)
-    structlog.contextvars.bind_contextvars(task_id=task_id, request_id=request_id)
+    structlog.contextvars.bind_contextvars(task_id=task_id)
 
 
 @celery_app.task(
-    name=PROCESS_EVENT,
+    name=PROCESS_EVENTS,
     acks_late=True,
     ignore_result=True,
     autoretry_for=(OperationalError,),
@@ -102,18 +103,19 @@ def _bind_request(task: Any = None, task_id: str | None = None, **_: Any) -> Non
     retry_backoff_max=60,
     max_retries=8,
 )
-def process_event(event_id: int) -> None:
-    """Fold one accepted event into the model; running it twice is harmless."""
+def process_events(event_ids: list[int], request_ids: list[str | None] | None = None) -> None:
+    """Fold accepted events into the model, one by one; running it twice is harmless."""
     settings = get_settings()
-    structlog.contextvars.bind_contextvars(event_id=event_id)
     with _database().session() as session:
-        process.process_event(
-            session,
-            event_id=event_id,
-            now=utcnow(),
-            processing_lease=timedelta(seconds=settings.outbox_processing_lease_seconds),
-            max_attempts=settings.outbox_max_attempts,
-        )
+        for event_id, request_id in zip(event_ids, request_ids or [None] * len(event_ids), strict=True):
+            structlog.contextvars.bind_contextvars(event_id=event_id, request_id=request_id)
+            process.process_event(
+                session,
+                event_id=event_id,
+                now=utcnow(),
+                processing_lease=timedelta(seconds=settings.outbox_processing_lease_seconds),
+                max_attempts=settings.outbox_max_attempts,
+            )
 
 
 @celery_app.task(name=SWEEP_OUTBOX, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)
@@ -125,14 +127,17 @@ def sweep_outbox() -> None:
             session,
             now=utcnow(),
             publish_grace=timedelta(seconds=settings.outbox_publish_grace_seconds),
-            enqueue=lambda event_id: process_event.apply_async(args=[event_id]),
+            enqueue=lambda event_ids: process_events.apply_async(args=[event_ids]),
+            batch_size=SWEEP_BATCH,
         )
 
 
-def event_sender(app: Celery) -> Any:
-    """A function that publishes one processing task through ``app``, carrying the request id."""
+def event_sender(app: Celery) -> Callable[[list[tuple[int, str | None]]], None]:
+    """A function that publishes one processing task for a batch of (event id, request id)."""
 
-    def send(event_id: int, request_id: str | None) -> None:
-        app.send_task(PROCESS_EVENT, args=[event_id], headers={"request_id": request_id}, retry=False)
+    def send(batch: list[tuple[int, str | None]]) -> None:
+        event_ids = [event_id for event_id, _ in batch]
+        request_ids = [request_id for _, request_id in batch]
+        app.send_task(PROCESS_EVENTS, args=[event_ids, request_ids], retry=False)
 
     return send

@@ -98,7 +98,7 @@ def test_sweep_resends_only_events_whose_lease_expired(session: Session) -> None
     row.lease_until = later + timedelta(seconds=30)
     session.add(row)
     session.commit()
-    assert sweep_outbox(session, now=later, publish_grace=timedelta(seconds=30), enqueue=resent.append) == 1
+    assert sweep_outbox(session, now=later, publish_grace=timedelta(seconds=30), enqueue=resent.extend) == 1
     assert resent == [stale]
     # The lease moved on: a second sweep right away re-sends nothing.
-    assert sweep_outbox(session, now=later, publish_grace=timedelta(seconds=30), enqueue=resent.append) == 0
+    assert sweep_outbox(session, now=later, publish_grace=timedelta(seconds=30), enqueue=resent.extend) == 0

@@ -13,11 +13,11 @@ class FlakyBroker:
         self.sent: list[tuple[int, str | None]] = []
         self.attempts = 0
 
-    def send(self, event_id: int, request_id: str | None) -> None:
+    def send(self, batch: list[tuple[int, str | None]]) -> None:
         self.attempts += 1
         if self.down:
             raise ConnectionError("broker unreachable")
-        self.sent.append((event_id, request_id))
+        self.sent.extend(batch)
 
 
 def test_ids_are_sent_in_order_with_their_request_id() -> None:
@@ -45,3 +45,24 @@ def test_after_a_failure_ids_are_left_to_the_sweep_for_a_while() -> None:
     relay(99)
     assert relay.drain(5)
     assert broker.sent == [(99, None)]
+
+
+def test_a_backlog_goes_out_in_batches() -> None:
+    """Ids that queued up while a send was in flight share the next message."""
+    import threading
+
+    release = threading.Event()
+    batches: list[list[tuple[int, str | None]]] = []
+
+    def slow_send(batch: list[tuple[int, str | None]]) -> None:
+        release.wait(5)
+        batches.append(batch)
+
+    relay = Relay(slow_send)
+    for event_id in range(250):
+        relay(event_id)
+    release.set()
+    assert relay.drain(5)
+    assert [event_id for batch in batches for event_id, _ in batch] == list(range(250))
+    assert len(batches) <= 4
+    assert max(len(batch) for batch in batches) == 100
