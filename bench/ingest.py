@@ -57,6 +57,7 @@ WARMUP_REQUESTS = 200
 READY_TIMEOUT_SECONDS = 60.0
 PHASE_TIMEOUT_SECONDS = 600.0
 LINEAGE_PATH = "/api/v1/lineage"
+BATCH_PATH = "/api/v1/lineage/batch"
 PRODUCER = "https://github.com/OpenLineage/OpenLineage/tree/1.24.2/integration/spark"
 SCHEMA_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 FACET_URL = "https://openlineage.io/spec/facets/1-1-1/{}.json#/$defs/{}"
@@ -216,10 +217,14 @@ class Client:
 
 
 class HttpClient(Client):
-    """POST /api/v1/lineage over one keep-alive connection; only 201 counts as success."""
+    """POST to the ingest API over one keep-alive connection: one event per request to
+    /api/v1/lineage (success: 201), or a JSON array to /api/v1/lineage/batch (success: 200 with
+    no failed event)."""
 
-    def __init__(self, port: int, token: str) -> None:
+    def __init__(self, port: int, token: str, *, batch: bool = False) -> None:
         self.port = port
+        self.path = BATCH_PATH if batch else LINEAGE_PATH
+        self.batch = batch
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.conn: http.client.HTTPConnection | None = None
 
@@ -231,13 +236,16 @@ class HttpClient(Client):
         """POST one event; a dropped connection is reopened and counted as a failure."""
         assert self.conn is not None
         try:
-            self.conn.request("POST", LINEAGE_PATH, body=body, headers=self.headers)
+            self.conn.request("POST", self.path, body=body, headers=self.headers)
             response = self.conn.getresponse()
-            response.read()
+            answer = response.read()
         except (OSError, http.client.HTTPException) as err:
             self.conn.close()
             self.connect()
             return type(err).__name__
+        if self.batch:
+            ok = response.status == 200 and json.loads(answer)["summary"]["failed"] == 0
+            return "" if ok else f"HTTP {response.status}"
         return "" if response.status == 201 else f"HTTP {response.status}"
 
     def close(self) -> None:
@@ -481,8 +489,25 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError(f"gunicorn did not become ready on port {port}:\n{tail}")
 
 
-def ingest_phase(server: Server, token: str, warmup: list[bytes], bodies: list[bytes], clients: int) -> Phase:
-    """The HTTP phase, with gunicorn's CPU time per request (warm-up included) and connections per worker."""
+def batched(bodies: list[bytes], size: int) -> list[bytes]:
+    """The bodies as JSON arrays of ``size`` events (the last may be shorter)."""
+    return [b"[" + b",".join(bodies[i : i + size]) + b"]" for i in range(0, len(bodies), size)]
+
+
+def ingest_phase(
+    server: Server, token: str, warmup: list[bytes], bodies: list[bytes], clients: int, *, batch_size: int = 0
+) -> Phase:
+    """The HTTP phase, with gunicorn's CPU time per event (warm-up included) and connections per worker.
+
+    With ``batch_size``, each request carries that many events to the batch endpoint; the rate
+    counts events, the latencies are per request.
+    """
+    if batch_size:
+        events = len(warmup) + len(bodies)
+        warmup, bodies = batched(warmup, batch_size), batched(bodies, batch_size)
+        per_request = batch_size
+    else:
+        events, per_request = len(warmup) + len(bodies), 1
     spread: tuple[int, ...] = ()
 
     def watch() -> None:
@@ -492,9 +517,11 @@ def ingest_phase(server: Server, token: str, warmup: list[bytes], bodies: list[b
             spread = seen
 
     before = server.cpu_seconds()
-    phase = run_phase(HttpClient(server.port, token), warmup, bodies, clients, watch)
-    cpu_ms = (server.cpu_seconds() - before) * 1000 / (len(warmup) + len(bodies))
-    return Phase(phase.events, phase.seconds, phase.latencies_ms, phase.failures, cpu_ms, spread)
+    phase = run_phase(HttpClient(server.port, token, batch=bool(batch_size)), warmup, bodies, clients, watch)
+    cpu_ms = (server.cpu_seconds() - before) * 1000 / events
+    return Phase(
+        phase.events * per_request, phase.seconds, phase.latencies_ms, phase.failures, cpu_ms, spread
+    )
 
 
 def stored_events(url: str) -> int:
@@ -533,12 +560,13 @@ class Options:
     broker_url: str
     skip_sqlite: bool
     json: bool
+    batch_size: int
 
 
 def figures(backend: str, options: Options, raw: Phase, ingest: Phase, stored: int) -> Figures:
     """The reported figures of one backend's two phases."""
     return Figures(
-        backend=backend,
+        backend=f"{backend}/b{options.batch_size}" if options.batch_size else backend,
         events=ingest.events,
         clients=options.clients,
         web_workers=options.web_workers,
@@ -598,7 +626,9 @@ def bench_postgres(options: Options, warmup: list[bytes], bodies: list[bytes], w
                 broker_url=options.broker_url,
             )
             with gunicorn(env, data_dir / "gunicorn.log") as server:
-                ingest = ingest_phase(server, token, warmup, bodies, options.clients)
+                ingest = ingest_phase(
+                    server, token, warmup, bodies, options.clients, batch_size=options.batch_size
+                )
             stored = stored_events(url)
     finally:
         flush_redis(options.broker_url)
@@ -619,7 +649,7 @@ def bench_sqlite(options: Options, warmup: list[bytes], bodies: list[bytes], wor
     token = mint_token(settings)
     env = server_env(data_dir, free_port(), options.web_workers, secret)
     with gunicorn(env, work / "gunicorn-sqlite.log") as server:
-        ingest = ingest_phase(server, token, warmup, bodies, options.clients)
+        ingest = ingest_phase(server, token, warmup, bodies, options.clients, batch_size=options.batch_size)
     return figures("sqlite", options, raw, ingest, stored_events(settings.resolved_database_url))
 
 
@@ -664,6 +694,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--broker-url", default=BROKER_URL, help=f"Redis database, flushed ({BROKER_URL})")
     parser.add_argument("--skip-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=0,
+        help="N events per request to /api/v1/lineage/batch, not one per /api/v1/lineage (default 0)",
+    )
     args = parser.parse_args(argv)
     if args.events < args.clients or args.clients < 1:
         parser.error("need at least one client and at least one event per client")
@@ -675,6 +711,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         broker_url=args.broker_url,
         skip_sqlite=args.skip_sqlite,
         json=args.json,
+        batch_size=args.batch_size,
     )
 
 
