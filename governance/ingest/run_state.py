@@ -90,9 +90,13 @@ def fold_event(session: Session, event: StoredEvent) -> None:
         )
         .on_conflict_do_nothing(index_elements=["run_uuid"])
     )
-    # Lock the run so that two workers folding events of one run take turns.
+    # Lock the run so that two workers folding events of one run take turns; populate_existing
+    # because a worker's session outlives one event and the locked row is the truth.
     run = session.execute(
-        select(Run).where(col(Run.run_uuid) == event.run_uuid).with_for_update()
+        select(Run)
+        .where(col(Run.run_uuid) == event.run_uuid)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one()
     if event.event_type in STATE_OF_EVENT_TYPE:
         transition_table = RunTransition.__table__  # type: ignore[attr-defined]
