@@ -1,0 +1,1 @@
+"""The lineage graph: column lineage from SQL and the guards around parsing it."""
