@@ -31,6 +31,7 @@ import jsonschema
 from governance.ingest.errors import SchemaError, SchemaViolation
 
 MAX_REPORTED_ERRORS = 50
+NO_NUL = "^[^\u0000]*$"
 _CORE = "https://openlineage.io/spec/2-0-2/OpenLineage.json"
 _CONTAINERS = ("RunFacet", "JobFacet", "DatasetFacet", "InputDatasetFacet", "OutputDatasetFacet")
 _DATE_TIME = re.compile(
@@ -223,6 +224,16 @@ def _rewrite_refs(node: Any, local: Callable[[str], str]) -> Any:
 def _relax(defs: dict[str, Any]) -> None:
     defs["BaseEvent"]["required"] = ["eventTime", "producer"]
     defs["BaseEvent"]["properties"]["eventTime"]["format"] = "date-time"
+    # Names become database keys, and PostgreSQL text cannot hold NUL.
+    for definition, field in (
+        ("BaseEvent", "producer"),
+        ("BaseEvent", "schemaURL"),
+        ("Job", "namespace"),
+        ("Job", "name"),
+        ("Dataset", "namespace"),
+        ("Dataset", "name"),
+    ):
+        defs[definition]["properties"][field]["pattern"] = NO_NUL
     defs["BaseFacet"]["required"] = []
     defs["Run"]["properties"]["runId"] = {"type": "string", "minLength": 1}
 

@@ -100,3 +100,11 @@ def test_dataset_and_job_events_are_validated_as_their_kind() -> None:
     assert violations(dataset_event, EventKind.DATASET) == []
     broken = copy.deepcopy(dataset_event) | {"run": {"runId": "x"}, "job": {"namespace": "n", "name": "j"}}
     assert violations(broken, EventKind.DATASET)
+
+
+def test_names_with_nul_characters_are_refused_at_their_field() -> None:
+    """A NUL in a namespace or name is a 422 at that field, not a database error later."""
+    event = run_event(job="plays\u0000", producer="p\u0000")
+    event["outputs"] = [{"namespace": "kafka://b\u0000", "name": "t"}]
+    pointers = {pointer for pointer, _ in violations(event)}
+    assert {"/job/name", "/producer", "/outputs/0/namespace"} <= pointers
