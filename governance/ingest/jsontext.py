@@ -15,8 +15,12 @@ from governance.ingest.errors import MalformedBody
 JsonObject = dict[str, Any]
 
 # The scanner recurses in C and counts against the interpreter's recursion limit; give it
-# room above the depth we enforce so that the depth check, not the stack, decides.
+# room above the deepest nesting a setting may allow (2,000), once, at import, so that the
+# depth check, not the stack, decides.
+_DEEPEST_SETTING = 2000
 _RECURSION_HEADROOM = 1500
+if sys.getrecursionlimit() < _DEEPEST_SETTING + _RECURSION_HEADROOM:
+    sys.setrecursionlimit(_DEEPEST_SETTING + _RECURSION_HEADROOM)
 
 
 class CanonicalFloat(float):
@@ -68,8 +72,6 @@ def parse_json(raw: bytes, *, max_depth: int) -> Any:
         raise MalformedBody(f"body is not valid UTF-8 (byte {err.start})") from err
     if text.startswith("\ufeff"):
         raise MalformedBody("body starts with a byte order mark; send JSON without one")
-    if sys.getrecursionlimit() < max_depth + _RECURSION_HEADROOM:
-        sys.setrecursionlimit(max_depth + _RECURSION_HEADROOM)
     try:
         value = json.loads(
             text,

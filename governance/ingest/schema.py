@@ -19,7 +19,7 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -71,14 +71,18 @@ def is_date_time(value: object) -> bool:
 
     >>> [is_date_time(v) for v in ("2020-12-28T19:52:00.001+10:00", "2020-12-28T19:52:00", "tuesday")]
     [True, True, False]
+    >>> is_date_time("0001-01-01T00:00:00+05:00")
+    False
     """
     if not isinstance(value, str):
         return True  # the type keyword, not the format, rejects non-strings
     if not _DATE_TIME.match(value):
         return False
     try:
-        datetime.fromisoformat(value)
-    except ValueError:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is not None:
+            moment.astimezone(UTC)  # year 1 or 9999 with an offset falls off the calendar
+    except (ValueError, OverflowError):
         return False
     return True
 
