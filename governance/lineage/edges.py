@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -19,16 +19,22 @@ class Transformation(StrEnum):
 class ColumnEdge:
     """Columns ``sources`` (``"table.column"``, or ``"column"`` when the table is unknown) feed ``target``.
 
+    One edge per target carries all its sources, so that a target's sources are read in one
+    place; ``by_source`` keeps how each one reaches it.
+
     Args:
         target: ``"table.column"`` a statement writes, or the output column's name for a bare query.
         sources: the physical source columns, sorted; never a CTE or a derived table.
-        transformation: ``DIRECT`` when the sources' values flow into the target, ``INDIRECT`` when
-            they only influence it through a condition.
+        transformation: ``DIRECT`` when some source's value flows into the target, ``INDIRECT``
+            when every source only influences it through a condition.
+        by_source: each source's own transformation.
 
-    >>> ColumnEdge("tab1.x", ("tab2.col1",))
-    ColumnEdge(target='tab1.x', sources=('tab2.col1',), transformation=<Transformation.DIRECT: 'DIRECT'>)
+    >>> edge = ColumnEdge("tab1.x", ["tab2.col1"])
+    >>> edge.target, edge.sources, edge.transformation.value
+    ('tab1.x', ['tab2.col1'], 'DIRECT')
     """
 
     target: str
-    sources: tuple[str, ...]
+    sources: list[str]
     transformation: Transformation = Transformation.DIRECT
+    by_source: dict[str, Transformation] = field(default_factory=dict, compare=False)

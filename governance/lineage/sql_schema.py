@@ -35,11 +35,35 @@ class TableCatalog:
     ('id', 'name')
     """
 
-    def __init__(self, schema: Mapping[str, object] | None, dialect: str | None) -> None:
+    def __init__(
+        self, schema: Mapping[str, object] | None, dialect: str | None, *, learned: Iterable[KnownTable] = ()
+    ) -> None:
+        self._dialect_name = dialect
         self._dialect = Dialect.get_or_raise(dialect)
         self._tables: list[KnownTable] = [
             self._known(key, columns) for key, columns in _flatten(schema or {}, ()) if columns
         ]
+        self._tables.extend(learned)
+
+    def learn(self, statement: exp.Expr) -> TableCatalog:
+        """This catalog plus the table a ``CREATE TABLE t (col type, ...)`` defines, if it is new.
+
+        >>> import sqlglot
+        >>> catalog = TableCatalog(None, None).learn(sqlglot.parse_one("CREATE TABLE s.t (a INT, b TEXT)"))
+        >>> catalog.find(("t",)).columns
+        ('a', 'b')
+        """
+        definition = statement.this if isinstance(statement, exp.Create) else None
+        if not isinstance(definition, exp.Schema) or not isinstance(definition.this, exp.Table):
+            return self
+        columns = {c.name: c.args.get("kind") for c in definition.expressions if isinstance(c, exp.ColumnDef)}
+        parts = tuple(self.normalize(part.name) for part in definition.this.parts)
+        if not columns or self.find(parts) is not None:
+            return self
+        kinds = {
+            name: kind.sql() if isinstance(kind, exp.DataType) else None for name, kind in columns.items()
+        }
+        return TableCatalog(None, self._dialect_name, learned=[*self._tables, self._known(parts, kinds)])
 
     def normalize(self, name: str) -> str:
         """``name`` as the dialect folds an unquoted identifier."""

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import SqlglotError
-from sqlglot.tokens import Token, TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 from governance.errors import InvalidInput
 
@@ -105,7 +105,7 @@ def _split_on_semicolons(tokens: list[Token]) -> list[list[Token]]:
 
 def _parse_chunk(dialect: Dialect, tokens: list[Token], sql: str, depth: int) -> list[exp.Expr]:
     whole = _parse_tokens(dialect, tokens, sql)
-    if _is_routine(whole):
+    if whole is not None and _is_routine(whole):
         body = _routine_body(dialect, whole, depth)
         if body:
             return body
