@@ -14,8 +14,11 @@ from pathlib import Path
 from types import FrameType
 
 import requests
+import structlog
 
 from governance.config import Settings
+
+log = structlog.get_logger(__name__)
 
 STOP_GRACE_SECONDS = 20.0
 READY_TIMEOUT_SECONDS = 90.0
@@ -116,7 +119,7 @@ class Supervisor:
             exited = {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
             if exited:
                 name, code = next(iter(exited.items()))
-                print(f"headwater: {name} exited with status {code}; stopping the others", file=sys.stderr)
+                log.error("service_exited", service=name, status=code, detail="stopping the others")
                 self.stop()
                 return code or 1
             if not announced and ready is not None and on_ready is not None:
@@ -124,7 +127,7 @@ class Supervisor:
                     announced = True
                     on_ready()
                 elif time.monotonic() > deadline:
-                    print("headwater: not ready in time; see the log above", file=sys.stderr)
+                    log.error("not_ready_in_time", timeout_seconds=READY_TIMEOUT_SECONDS)
                     self.stop()
                     return 1
             time.sleep(0.2)
