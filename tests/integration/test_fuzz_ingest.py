@@ -60,7 +60,9 @@ def client(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             session, name="fuzz", scopes=parse_scopes(["ingest"]), pepper=b"fuzz", now=utcnow()
         ).secret
     database.dispose()
-    yield create_app(app_settings, enqueue=lambda *_: None).test_client(), token
+    app = create_app(app_settings, enqueue=lambda *_: None)
+    yield app.test_client(), token
+    app.extensions["headwater"].database.dispose()
 
 
 def _replace(event: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:

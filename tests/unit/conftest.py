@@ -48,9 +48,11 @@ def published() -> list[int]:
 
 
 @pytest.fixture
-def app(settings: Settings, published: list[int]) -> Flask:
+def app(settings: Settings, published: list[int]) -> Iterator[Flask]:
     """The app, publishing into ``published``."""
-    return create_app(settings, enqueue=lambda event_id, _request_id: published.append(event_id))
+    app = create_app(settings, enqueue=lambda event_id, _request_id: published.append(event_id))
+    yield app
+    app.extensions["headwater"].database.dispose()
 
 
 @pytest.fixture
