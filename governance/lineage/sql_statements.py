@@ -43,12 +43,20 @@ def write_queries(statement: exp.Expr) -> list[WriteQuery]:
     if isinstance(statement, exp.Select) and isinstance(statement.args.get("into"), exp.Into):
         return _select_into(statement)
     if isinstance(statement, exp.Query):
-        return [WriteQuery(statement, None)]
+        return [WriteQuery(_unwrapped(statement), None)]
     return []
+
+
+def _unwrapped(query: exp.Expr) -> exp.Expr:
+    """The query inside redundant parentheses (dbt writes ``CREATE VIEW v AS (WITH ... SELECT ...)``)."""
+    while isinstance(query, exp.Subquery) and not query.alias and isinstance(query.this, exp.Query):
+        query = query.this
+    return query
 
 
 def _with_ctes(query: exp.Expr, statement: exp.Expr) -> exp.Query | None:
     """``query`` carrying the CTEs written before the statement (``WITH c AS (...) INSERT ...``)."""
+    query = _unwrapped(query)
     if not isinstance(query, exp.Query):
         return None
     outer = statement.args.get("with_")
