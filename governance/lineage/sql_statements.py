@@ -42,8 +42,9 @@ def write_queries(statement: exp.Expr) -> list[WriteQuery]:
         return _merge(statement)
     if isinstance(statement, exp.Select) and isinstance(statement.args.get("into"), exp.Into):
         return _select_into(statement)
-    if isinstance(statement, exp.Query):
-        return [WriteQuery(_unwrapped(statement), None)]
+    query = _unwrapped(statement)
+    if isinstance(query, exp.Query):
+        return [WriteQuery(query, None)]
     return []
 
 
