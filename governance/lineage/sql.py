@@ -12,6 +12,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
 
 from governance.lineage.edges import ColumnEdge, Transformation
+from governance.lineage.sql_date_parts import mark_date_parts
 from governance.lineage.sql_schema import TableCatalog
 from governance.lineage.sql_scopes import Output, Sources, query_outputs
 from governance.lineage.sql_script import UnparsableSql, parse_script
@@ -85,6 +86,7 @@ def _qualified_scope(query: exp.Query, dialect: str | None, catalog: TableCatalo
     """The root scope of ``query`` qualified with the schema, else without it, else as written."""
     normalized = normalize_identifiers(query.copy(), dialect=dialect)
     tables = [tuple(part.name for part in table.parts) for table in normalized.find_all(exp.Table)]
+    mark_date_parts(normalized)
     for schema in (catalog.for_tables(tables), None):
         try:
             qualified = qualify(
