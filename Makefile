@@ -28,3 +28,4 @@ test: $(VENV)/.dev-installed lint
 
 bench: $(VENV)/.dev-installed
 	$(VENV)/bin/python bench/ingest.py
+	$(VENV)/bin/python bench/sql_lineage.py
