@@ -12,7 +12,7 @@ from governance.config import Settings, Switch, get_settings
 from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
 from web import problems, runtime
-from web.api import events, ingest
+from web.api import events, ingest, openapi
 from web.runtime import Enqueue
 
 log = structlog.get_logger(__name__)
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     # DataHub's path for the same contract, so integrations configured for it work unchanged.
     app.register_blueprint(ingest.bp, url_prefix="/openapi/openlineage/api/v1", name="ingest_datahub")
     app.register_blueprint(events.bp, url_prefix="/api/v1")
+    app.register_blueprint(openapi.bp, url_prefix="/api/v1")
     from web.health import bp as health_bp
 
     app.register_blueprint(health_bp)

@@ -11,7 +11,7 @@ from tests.conftest import REPO
 
 
 def test_wheel_ships_the_openlineage_spec_and_the_migrations(tmp_path: Path) -> None:
-    """A non-editable install (the Docker image's) finds the schemas and every migration."""
+    """A non-editable install (the Docker image's) finds the schemas, the migrations and the API document."""
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(REPO)]
     built = subprocess.run(command, capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr[-2000:]
@@ -22,4 +22,5 @@ def test_wheel_ships_the_openlineage_spec_and_the_migrations(tmp_path: Path) -> 
     assert {str(p.relative_to(REPO)) for p in spec.rglob("*") if p.is_file()} <= names
     migrations = {str(p.relative_to(REPO)) for p in (REPO / "migrations").rglob("*.py")}
     assert migrations | {"migrations/alembic.ini"} <= names
+    assert "web/api/openapi.yaml" in names
     assert any(name.endswith("entry_points.txt") for name in names)
