@@ -12,6 +12,7 @@ from governance.errors import InvalidInput
 from governance.models import LineageEvent
 
 MAX_PAGE = 1000
+MAX_OFFSET = 2**31 - 1  # what every database takes as an OFFSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +29,8 @@ def list_events(
     """Events whose eventTime lies in [after, before], ordered by eventTime."""
     if not 0 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 0 and {MAX_PAGE}")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}")
     in_window = (col(LineageEvent.event_time) >= after, col(LineageEvent.event_time) <= before)
     order = (
         (col(LineageEvent.event_time).desc(), col(LineageEvent.id).desc())
