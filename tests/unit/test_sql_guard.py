@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
 import sqlglot
 
-from governance.lineage.sql_guard import SqlLimits, SqlRejected, SqlTimeout, screen_sql, time_limit
+from governance.lineage.sql_guard import SqlLimits, SqlRejected, screen_sql, time_limit
 
 LIMITS = SqlLimits()
 
@@ -56,19 +58,64 @@ def test_realistic_dbt_model_passes() -> None:
     assert sqlglot.parse_one(sql) is not None
 
 
-# The alarm may land anywhere, a garbage-collector callback included, where Python reports the
-# interruption as unraisable and carries on; the alarm then fires again.
-ALARM_ANYWHERE = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def _in_a_fresh_process(body: str) -> subprocess.CompletedProcess[str]:
+    """Run ``body`` in its own interpreter: a re-firing alarm may land anywhere, the test
+    runner's own hooks included, so it must only meet the code under test."""
+    script = (
+        "import time, contextlib, sqlglot\nfrom governance.lineage.sql_guard import SqlTimeout, time_limit\n"
+        + body
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=False
+    )
 
 
-@ALARM_ANYWHERE
 def test_time_limit_interrupts_long_parsing() -> None:
-    """A parse that outlives its limit is cut short with SqlTimeout."""
-    huge = "SELECT * FROM t WHERE " + " OR ".join(f"c{i} = {i}" for i in range(200_000))
-    started = time.perf_counter()
-    with pytest.raises(SqlTimeout, match=r"longer than 0\.2 s"), time_limit(0.2):
-        sqlglot.parse_one(huge)
-    assert time.perf_counter() - started < 2.0
+    """A parse that outlives its limit is cut short with SqlTimeout, even though sqlglot's
+    tokenizer wraps the first interruption in its own error."""
+    result = _in_a_fresh_process(
+        textwrap.dedent(
+            """
+            huge = "SELECT * FROM t WHERE " + " OR ".join(f"c{i} = {i}" for i in range(200_000))
+            started = time.perf_counter()
+            try:
+                with time_limit(0.2):
+                    sqlglot.parse_one(huge)
+            except SqlTimeout as err:
+                print("timeout", err, round(time.perf_counter() - started, 1))
+            """
+        )
+    )
+    assert result.returncode == 0, result.stderr
+    verdict, *_, seconds = result.stdout.split()
+    assert verdict == "timeout" and "longer than 0.2 s" in result.stdout
+    assert float(seconds) < 2.0
+
+
+def test_time_limit_holds_when_library_code_swallows_the_interruption() -> None:
+    """Code that swallows the first interruption and works on is interrupted again."""
+    result = _in_a_fresh_process(
+        textwrap.dedent(
+            """
+            def careless_library():
+                with contextlib.suppress(Exception):
+                    while True:
+                        sum(range(1_000))
+                while True:
+                    sum(range(1_000))
+
+            started = time.perf_counter()
+            try:
+                with time_limit(0.1):
+                    careless_library()
+            except SqlTimeout:
+                print("timeout", round(time.perf_counter() - started, 1))
+            """
+        )
+    )
+    assert result.returncode == 0, result.stderr
+    verdict, seconds = result.stdout.split()
+    assert verdict == "timeout" and float(seconds) < 1.0
 
 
 def test_time_limit_leaves_fast_work_alone() -> None:
@@ -76,20 +123,3 @@ def test_time_limit_leaves_fast_work_alone() -> None:
     with time_limit(5):
         assert sqlglot.parse_one("SELECT 1").sql() == "SELECT 1"
     time.sleep(0.01)
-
-
-@ALARM_ANYWHERE
-def test_time_limit_holds_when_library_code_swallows_the_interruption() -> None:
-    """Code that swallows the first interruption and works on is interrupted again."""
-
-    def careless_library() -> None:
-        with contextlib.suppress(Exception):
-            while True:
-                sum(range(1_000))
-        while True:
-            sum(range(1_000))
-
-    started = time.perf_counter()
-    with pytest.raises(SqlTimeout), time_limit(0.1):
-        careless_library()
-    assert time.perf_counter() - started < 1.0
