@@ -61,7 +61,10 @@ class SqlLimits:
     time_limit_seconds: float = 10.0
 
 
-def screen_sql(sql: str, limits: SqlLimits = SqlLimits()) -> None:
+DEFAULT_LIMITS = SqlLimits()
+
+
+def screen_sql(sql: str, limits: SqlLimits = DEFAULT_LIMITS) -> None:
     """Refuse SQL whose size or shape would stall the parser.
 
     Raises:
