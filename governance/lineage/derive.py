@@ -83,7 +83,9 @@ def derive_column_edges(
     dialect = dialect_for(declared, [d.ref.namespace for d in (*inputs, *outputs)])
     # One name per dataset (its symlink, the table name SQL uses, when it has one): two names of
     # one dataset would make the table ambiguous to the schema lookup.
-    schema = {".".join(d.names[-1]): d.fields for d in (*inputs, *outputs) if d.fields and d.names}
+    schema: dict[str, object] = {
+        ".".join(d.names[-1]): d.fields for d in (*inputs, *outputs) if d.fields and d.names
+    }
     try:
         screen_sql(query, limits)
         with time_limit(limits.time_limit_seconds):
