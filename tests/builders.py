@@ -6,6 +6,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from governance.access import create_token, parse_scopes
+from governance.clock import utcnow
+from governance.config import Settings
+from governance.db import Database
+
 PRODUCER = "https://github.com/headwater-data/headwater/tests"
 RUN_EVENT_URL = "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"
 BASE_TIME = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -41,3 +46,11 @@ def lifecycle(run_id: str, *, minutes: int = 5, final: str = "COMPLETE") -> list
         run_event("RUNNING", run_id=run_id, at=BASE_TIME + timedelta(minutes=1)),
         run_event(final, run_id=run_id, at=BASE_TIME + timedelta(minutes=minutes)),
     ]
+
+
+def mint_token(database: Database, settings: Settings, *scopes: str) -> str:
+    """A new API token secret with the given scopes, hashed under the settings' pepper."""
+    with database.session() as session:
+        return create_token(
+            session, name="test", scopes=parse_scopes(scopes), pepper=settings.token_pepper(), now=utcnow()
+        ).secret

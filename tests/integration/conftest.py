@@ -26,12 +26,11 @@ import requests
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from governance.access import create_token, parse_scopes
-from governance.clock import utcnow
 from governance.config import Settings
 from governance.db import Database
 from governance.models import Outbox, OutboxStatus
 from governance.schema_migrations import upgrade
+from tests.builders import mint_token
 from tests.conftest import REPO, require_env
 
 TEST_SECRET = "integration-test-pepper"
@@ -198,14 +197,7 @@ def running_stack(postgres_url: str, broker_url: str, data_dir: Path) -> Iterato
     env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     database = Database(postgres_url, pool_size=2)
     settings = Settings(database_url=postgres_url, secret_key=TEST_SECRET, data_dir=data_dir)
-    with database.session() as session:
-        token = create_token(
-            session,
-            name="integration",
-            scopes=parse_scopes(["admin"]),
-            pepper=settings.token_pepper(),
-            now=utcnow(),
-        ).secret
+    token = mint_token(database, settings, "admin")
     running = Stack(
         base_url=f"http://127.0.0.1:{port}", env=env, database=database, token=token, data_dir=data_dir
     )

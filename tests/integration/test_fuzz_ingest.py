@@ -12,11 +12,9 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from governance.access import create_token, parse_scopes
-from governance.clock import utcnow
 from governance.config import Settings
 from governance.db import Database
-from tests.builders import run_event
+from tests.builders import mint_token, run_event
 from web import create_app
 
 pytestmark = pytest.mark.integration
@@ -55,10 +53,7 @@ def client(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         database_url=postgres_url, secret_key="fuzz", data_dir=data_dir, log_level="ERROR"
     )
     database = Database(postgres_url, pool_size=1)
-    with database.session() as session:
-        token = create_token(
-            session, name="fuzz", scopes=parse_scopes(["ingest"]), pepper=b"fuzz", now=utcnow()
-        ).secret
+    token = mint_token(database, app_settings, "ingest")
     database.dispose()
     app = create_app(app_settings, enqueue=lambda *_: None)
     yield app.test_client(), token

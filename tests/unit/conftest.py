@@ -10,11 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from governance.access import create_token, parse_scopes
-from governance.clock import utcnow
 from governance.config import Settings
 from governance.db import Database
 from governance.schema_migrations import upgrade
+from tests.builders import mint_token
 from web import create_app
 
 
@@ -61,21 +60,13 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def mint(database: Database, settings: Settings, *scopes: str) -> str:
-    """A new token secret with the given scopes."""
-    with database.session() as session:
-        return create_token(
-            session, name="test", scopes=parse_scopes(scopes), pepper=settings.token_pepper(), now=utcnow()
-        ).secret
-
-
 @pytest.fixture
 def ingest_token(database: Database, settings: Settings) -> str:
     """A token with the ingest scope."""
-    return mint(database, settings, "ingest")
+    return mint_token(database, settings, "ingest")
 
 
 @pytest.fixture
 def read_token(database: Database, settings: Settings) -> str:
     """A token with the read scope."""
-    return mint(database, settings, "read")
+    return mint_token(database, settings, "read")

@@ -11,11 +11,10 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 
-from governance.access import create_token, parse_scopes
-from governance.clock import utcnow
 from governance.config import Settings
 from governance.db import Database
 from governance.schema_migrations import upgrade
+from tests.builders import mint_token
 from web import create_app
 
 
@@ -26,10 +25,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask
     app_settings = Settings(data_dir=data_dir, secret_key="fuzz", log_level="ERROR")
     upgrade(app_settings.resolved_database_url)
     database = Database(app_settings.resolved_database_url)
-    with database.session() as session:
-        token = create_token(
-            session, name="fuzz", scopes=parse_scopes(["admin"]), pepper=b"fuzz", now=utcnow()
-        ).secret
+    token = mint_token(database, app_settings, "admin")
     database.dispose()
     app = create_app(app_settings, enqueue=lambda *_: None)
     yield app, token
