@@ -163,3 +163,8 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime | None = _utc(nullable=True)
     revoked_at: datetime | None = _utc(nullable=True)
     last_used_at: datetime | None = _utc(nullable=True)
+
+
+# The lineage graph's tables live with the lineage code; importing them here puts every table
+# on one metadata, which Alembic compares against.
+from governance.lineage import tables as _lineage_tables  # noqa: E402, F401

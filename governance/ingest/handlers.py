@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from governance.ingest import run_state
 from governance.ingest.stored import StoredEvent
+from governance.lineage import fold
 
 
 class EventHandler(Protocol):
@@ -21,4 +22,4 @@ class EventHandler(Protocol):
     def __call__(self, session: Session, event: StoredEvent, /) -> None: ...
 
 
-HANDLERS: tuple[EventHandler, ...] = (run_state.fold_event,)
+HANDLERS: tuple[EventHandler, ...] = (run_state.fold_event, fold.fold_event)

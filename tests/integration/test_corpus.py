@@ -8,14 +8,12 @@ template is instantiated at a different start time per test, which makes its eve
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -29,9 +27,9 @@ from governance.ingest.canonical import content_hash
 from governance.ingest.envelope import run_uuid
 from governance.ingest.jsontext import parse_json
 from governance.models import LineageEvent, Run, RunState
+from tests.corpus import EVENTS_DIR, fill_placeholders, index_rows, split_events
 from tests.integration.conftest import Stack
 
-EVENTS_DIR = Path("openlineage") / "events"
 MAX_DEPTH = 1000
 FLUENTD = "OpenLineage__OpenLineage/proxy/fluentd/events/"
 # The fluentd proxy's deliberately invalid fixtures, each with the JSON pointer of its bad field.
@@ -43,9 +41,6 @@ INVALID_FIXTURES = {
     FLUENTD + "event_invalid_output_dataset_facet.json": "/outputs/0/outputFacets/outputStatistics/rowCount",
 }
 INVALID_INPUT_FACET_FIXTURE = FLUENTD + "event_invalid_input_dataset_facet.json"
-PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
-START_PLACEHOLDER = "RUN_START_TIME"
-END_PLACEHOLDER = re.compile(r"RUN_END_TIME_AFTER_(\d+)_MINUTES")
 # One start time per test that instantiates the template, so that its events are its own.
 TEMPLATE_START = {
     "corpus": datetime(2024, 3, 1, 8, 0, tzinfo=UTC),
@@ -82,40 +77,6 @@ class CorpusEvent:
     def label(self) -> str:
         """Where the event comes from, for failure messages."""
         return f"{self.file}[{self.index}]"
-
-
-def split_events(text: str) -> list[bytes]:
-    """The events of one corpus file: one JSON object, a JSON array, or JSON lines."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError:
-        return [line.strip().encode() for line in text.splitlines() if line.strip()]
-    if isinstance(document, list):
-        return [json.dumps(item, ensure_ascii=False).encode() for item in document]
-    return [text.encode()]  # a single event is sent byte for byte as the file holds it
-
-
-def index_rows(corpora: Path, kind: str) -> list[dict[str, Any]]:
-    """The index rows of one kind of event."""
-    lines = (corpora / EVENTS_DIR / "index.jsonl").read_text(encoding="utf-8").splitlines()
-    return [row for row in map(json.loads, filter(None, lines)) if row["kind"] == kind]
-
-
-def fill_placeholders(text: str, start: datetime) -> str:
-    """Replace every ``{{...}}`` time of the Marquez seed as its seed script does."""
-
-    def time_for(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name == START_PLACEHOLDER:
-            return start.isoformat()
-        minutes = END_PLACEHOLDER.fullmatch(name)
-        if minutes is None:
-            pytest.fail(f"unknown placeholder {match.group(0)!r} in the template corpus")
-        return (start + timedelta(minutes=int(minutes.group(1)))).isoformat()
-
-    filled = PLACEHOLDER.sub(time_for, text)
-    assert "{{" not in filled
-    return filled
 
 
 @pytest.fixture(scope="module")

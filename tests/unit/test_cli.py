@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from governance.cli import cli
 from governance.config import get_settings, load_settings
 from governance.errors import ConfigurationError
+from governance.schema_migrations import head_revision
 
 
 @pytest.fixture
@@ -27,7 +28,8 @@ def test_db_upgrade_then_current_reports_head(runner: CliRunner) -> None:
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     result = runner.invoke(cli, ["db", "current"])
     assert result.exit_code == 0
-    assert "database: 0001" in result.output and "code: 0001" in result.output
+    head = head_revision()
+    assert f"database: {head}" in result.output and f"code: {head}" in result.output
 
 
 def test_token_create_list_revoke(runner: CliRunner) -> None:

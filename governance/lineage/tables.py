@@ -1,0 +1,198 @@
+"""The lineage graph's tables: what the worker folds events into and the read API answers from.
+
+Every value is a function of the set of events received, never of their order: times are kept
+as min/max, facets as newest-wins by (eventTime, content hash), and the sets a traversal reads
+(``job_io`` and ``column_edge.is_current``) are rebuilt from the job's latest run each time one of
+its events is folded.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+from governance.models import BigId, UTCDateTime
+
+metadata = SQLModel.metadata
+
+
+def _time(name: str, nullable: bool = False) -> sa.Column[object]:
+    return sa.Column(name, UTCDateTime(), nullable=nullable)
+
+
+namespace = sa.Table(
+    "namespace",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    _time("created_at"),
+    _time("updated_at"),
+)
+
+dataset = sa.Table(
+    "dataset",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("namespace", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("namespace", "name", name="uq_dataset_namespace_name"),
+    sa.Index("ix_dataset_updated_at", "updated_at"),
+)
+
+dataset_field = sa.Table(
+    "dataset_field",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("dataset_id", BigId, sa.ForeignKey("dataset.id", ondelete="CASCADE"), nullable=False),
+    # Nested fields are "parent.child"; "" stands for the dataset as a whole (dataset-level lineage).
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("type", sa.Text, nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    # Position in the current schema; NULL for a field known only from lineage or dropped.
+    sa.Column("ordinal", sa.Integer, nullable=True),
+    sa.UniqueConstraint("dataset_id", "path", name="uq_dataset_field_path"),
+    sa.Index("ix_dataset_field_path", "path"),
+)
+
+dataset_version = sa.Table(
+    "dataset_version",
+    metadata,
+    sa.Column("uuid", sa.Uuid, primary_key=True),
+    sa.Column("dataset_id", BigId, sa.ForeignKey("dataset.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("run_uuid", sa.Uuid, nullable=True),
+    _time("created_at"),
+    _time("updated_at"),
+    sa.Index("ix_dataset_version_dataset", "dataset_id", "created_at"),
+)
+
+job = sa.Table(
+    "job",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("namespace", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    _time("created_at"),
+    _time("updated_at"),
+    # The latest run (by first event time) that read or wrote a dataset, and that declared or
+    # derived column edges: the current lineage of the job is theirs.
+    sa.Column("io_run_uuid", sa.Uuid, nullable=True),
+    sa.Column("edge_run_uuid", sa.Uuid, nullable=True),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("namespace", "name", name="uq_job_namespace_name"),
+    sa.Index("ix_job_updated_at", "updated_at"),
+)
+
+run_lineage = sa.Table(
+    "run_lineage",
+    metadata,
+    sa.Column("run_uuid", sa.Uuid, primary_key=True),
+    sa.Column("job_id", BigId, sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False),
+    _time("first_event_at"),
+    sa.Column("parent_run_uuid", sa.Uuid, nullable=True),
+    sa.Column("job_version_uuid", sa.Uuid, nullable=True),
+    sa.Column("sql_key", sa.String(64), nullable=True),
+    sa.Index("ix_run_lineage_job", "job_id", "first_event_at"),
+    sa.Index("ix_run_lineage_parent", "parent_run_uuid"),
+)
+
+run_io = sa.Table(
+    "run_io",
+    metadata,
+    sa.Column("run_uuid", sa.Uuid, primary_key=True),
+    sa.Column("direction", sa.String(3), primary_key=True),
+    sa.Column("dataset_id", BigId, sa.ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_run_io_dataset", "dataset_id", "direction"),
+)
+
+job_io = sa.Table(
+    "job_io",
+    metadata,
+    sa.Column("job_id", BigId, sa.ForeignKey("job.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("direction", sa.String(3), primary_key=True),
+    sa.Column("dataset_id", BigId, sa.ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_job_io_dataset", "dataset_id", "direction"),
+)
+
+column_edge = sa.Table(
+    "column_edge",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("job_id", BigId, sa.ForeignKey("job.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("source_field_id", BigId, sa.ForeignKey("dataset_field.id"), nullable=False),
+    sa.Column("target_field_id", BigId, sa.ForeignKey("dataset_field.id"), nullable=False),
+    sa.Column("transformation", sa.String(8), nullable=False),
+    sa.Column("subtype", sa.Text, nullable=False, server_default=""),
+    sa.Column("masking", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("derived", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint(
+        "job_id",
+        "target_field_id",
+        "source_field_id",
+        "transformation",
+        "subtype",
+        "masking",
+        "derived",
+        name="uq_column_edge",
+    ),
+    sa.Index(
+        "ix_column_edge_source_current",
+        "source_field_id",
+        postgresql_where=sa.text("is_current"),
+        sqlite_where=sa.text("is_current"),
+    ),
+    sa.Index(
+        "ix_column_edge_target_current",
+        "target_field_id",
+        postgresql_where=sa.text("is_current"),
+        sqlite_where=sa.text("is_current"),
+    ),
+)
+
+run_column_edge = sa.Table(
+    "run_column_edge",
+    metadata,
+    sa.Column("run_uuid", sa.Uuid, primary_key=True),
+    sa.Column("edge_id", BigId, sa.ForeignKey("column_edge.id", ondelete="CASCADE"), primary_key=True),
+    sa.Index("ix_run_column_edge_edge", "edge_id"),
+)
+
+lineage_disagreement = sa.Table(
+    "lineage_disagreement",
+    metadata,
+    sa.Column("job_id", BigId, sa.ForeignKey("job.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("target_field_id", BigId, sa.ForeignKey("dataset_field.id"), primary_key=True),
+    sa.Column("declared", sa.Text, nullable=False),
+    sa.Column("derived", sa.Text, nullable=False),
+)
+
+facet = sa.Table(
+    "facet",
+    metadata,
+    # "dataset:<id>", "version:<uuid>", "job:<id>", "run:<uuid>", "run-job:<uuid>"
+    sa.Column("subject", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    _time("event_time"),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+sql_parse = sa.Table(
+    "sql_parse",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("dialect", sa.Text, nullable=True),
+    sa.Column("unparsed_reason", sa.Text, nullable=True),
+    sa.Column("edges", sa.Text, nullable=False),
+    _time("created_at"),
+)
+
+tag = sa.Table(
+    "tag",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("description", sa.Text, nullable=True),
+    _time("created_at"),
+)
