@@ -12,7 +12,8 @@ from governance.config import Settings, Switch, get_settings
 from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
 from web import problems, runtime
-from web.api import events, ingest, openapi
+from web.api import events, graph, ingest, openapi
+from web.raw_paths import NameConverter, RawPathMiddleware
 from web.runtime import Enqueue
 
 log = structlog.get_logger(__name__)
@@ -24,6 +25,8 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     settings = settings or get_settings()
     configure_logging(settings)
     app = Flask(__name__)
+    app.url_map.converters["name"] = NameConverter
+    app.wsgi_app = RawPathMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     # One byte over the cap, so that a chunked body (no Content-Length) that reaches the cap
     # shows the ingest path it is too large instead of ending there silently.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
@@ -35,6 +38,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     app.register_blueprint(ingest.bp, url_prefix="/openapi/openlineage/api/v1", name="ingest_datahub")
     app.register_blueprint(events.bp, url_prefix="/api/v1")
     app.register_blueprint(openapi.bp, url_prefix="/api/v1")
+    app.register_blueprint(graph.bp, url_prefix="/api/v1")
     from web.health import bp as health_bp
 
     app.register_blueprint(health_bp)

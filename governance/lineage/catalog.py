@@ -1,0 +1,626 @@
+"""Datasets, jobs, runs and namespaces in the shapes of Marquez's read API.
+
+Each function takes a session and returns plain JSON-ready data, so the same answers serve
+the API, the console and the CLI.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from governance.errors import NotFound
+from governance.lineage import tables as t
+from governance.lineage.facets import WHOLE_DATASET, schema_fields
+from governance.lineage.fold import IN, OUT, dataset_version_uuid
+from governance.models import Run
+
+JSON = dict[str, Any]
+LATEST_RUNS = 10
+STREAM_SCHEMES = ("kafka://", "pulsar://", "kinesis://", "pubsub://", "eventhubs://")
+
+
+def iso(value: datetime | None) -> str | None:
+    """An ISO 8601 UTC time with a ``Z``, as Marquez writes them."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def facets_of(session: Session, subjects: Iterable[str]) -> dict[str, JSON]:
+    """The winning facets of each subject, by subject."""
+    wanted = sorted(set(subjects))
+    found: dict[str, JSON] = {s: {} for s in wanted}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            sa.select(t.facet.c.subject, t.facet.c.name, t.facet.c.payload).where(
+                t.facet.c.subject.in_(wanted[start : start + 500])
+            )
+        )
+        for subject, name, payload in rows:
+            found[subject][name] = orjson.loads(payload)
+    return found
+
+
+def _page(session: Session, query: sa.Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+# --- namespaces and tags ------------------------------------------------------------------
+
+
+def _namespace(row: Any) -> JSON:
+    return {
+        "name": row.name,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+        "ownerName": "anonymous",
+        "description": None,
+        "isHidden": False,
+    }
+
+
+def list_namespaces(session: Session, *, limit: int, offset: int) -> JSON:
+    """Every namespace, by name."""
+    rows, total = _page(session, sa.select(t.namespace).order_by(t.namespace.c.name), limit, offset)
+    return {"namespaces": [_namespace(r) for r in rows], "totalCount": total}
+
+
+def get_namespace(session: Session, name: str) -> JSON:
+    """One namespace."""
+    row = session.execute(sa.select(t.namespace).where(t.namespace.c.name == name)).first()
+    if row is None:
+        raise NotFound(f"no namespace {name!r}")
+    return _namespace(row)
+
+
+def list_tags(session: Session) -> JSON:
+    """Every tag seen in a ``tags`` facet or created through the API."""
+    rows = session.execute(sa.select(t.tag).order_by(t.tag.c.name)).all()
+    return {"tags": [{"name": r.name, "description": r.description} for r in rows]}
+
+
+# --- datasets -----------------------------------------------------------------------------
+
+
+def _tag_names(facets: Mapping[str, Any]) -> list[str]:
+    tags = (facets.get("tags") or {}).get("tags") or []
+    return sorted(
+        {
+            str(tag["key"] if not tag.get("value") else f"{tag['key']}:{tag['value']}")
+            for tag in tags
+            if isinstance(tag, dict) and isinstance(tag.get("key"), str) and not tag.get("field")
+        }
+    )
+
+
+def _field_tags(facets: Mapping[str, Any]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for tag in (facets.get("tags") or {}).get("tags") or []:
+        if isinstance(tag, dict) and isinstance(tag.get("field"), str) and isinstance(tag.get("key"), str):
+            found.setdefault(tag["field"], []).append(tag["key"])
+    return found
+
+
+def _dataset_type(namespace: str, facets: Mapping[str, Any]) -> str:
+    declared = str((facets.get("datasetType") or {}).get("datasetType") or "").upper()
+    if declared in {"STREAM", "TOPIC"} or namespace.startswith(STREAM_SCHEMES):
+        return "STREAM"
+    return "DB_TABLE"
+
+
+def _fields(session: Session, dataset_ids: Sequence[int]) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {d: [] for d in dataset_ids}
+    if dataset_ids:
+        rows = session.execute(
+            sa.select(t.dataset_field)
+            .where(t.dataset_field.c.dataset_id.in_(dataset_ids), t.dataset_field.c.ordinal.is_not(None))
+            .order_by(t.dataset_field.c.dataset_id, t.dataset_field.c.ordinal)
+        )
+        for row in rows:
+            found[row.dataset_id].append(row)
+    return found
+
+
+def _current_versions(session: Session, dataset_ids: Sequence[int]) -> dict[int, Any]:
+    if not dataset_ids:
+        return {}
+    v = t.dataset_version
+    ranked = (
+        sa.select(
+            v.c.dataset_id,
+            v.c.uuid,
+            v.c.created_at,
+            v.c.run_uuid,
+            sa.func.row_number()
+            .over(partition_by=v.c.dataset_id, order_by=(v.c.created_at.desc(), v.c.uuid.desc()))
+            .label("rank"),
+        )
+        .where(v.c.dataset_id.in_(dataset_ids))
+        .subquery()
+    )
+    rows = session.execute(sa.select(ranked).where(ranked.c.rank == 1))
+    return {row.dataset_id: row for row in rows}
+
+
+def _column_lineage(session: Session, dataset_id: int) -> list[JSON]:
+    """Marquez's ``columnLineage`` of a dataset: each field's current inputs."""
+    target, source, src_ds = (
+        t.dataset_field.alias("target"),
+        t.dataset_field.alias("source"),
+        t.dataset.alias(),
+    )
+    ce = t.column_edge
+    rows = session.execute(
+        sa.select(
+            target.c.path, src_ds.c.namespace, src_ds.c.name, source.c.path, ce.c.transformation, ce.c.subtype
+        )
+        .join(target, target.c.id == ce.c.target_field_id)
+        .join(source, source.c.id == ce.c.source_field_id)
+        .join(src_ds, src_ds.c.id == source.c.dataset_id)
+        .where(target.c.dataset_id == dataset_id, ce.c.is_current.is_(True), target.c.path != WHOLE_DATASET)
+        .order_by(target.c.path, src_ds.c.namespace, src_ds.c.name, source.c.path)
+    )
+    by_field: dict[str, list[JSON]] = {}
+    for field, namespace, name, path, transformation, subtype in rows:
+        by_field.setdefault(field, []).append(
+            {
+                "namespace": namespace,
+                "dataset": name,
+                "field": path,
+                "transformationType": transformation,
+                "transformationDescription": subtype,
+            }
+        )
+    return [{"name": field, "inputFields": inputs} for field, inputs in by_field.items()]
+
+
+def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) -> list[JSON]:
+    ids = [int(r.id) for r in rows]
+    facets = facets_of(session, (f"dataset:{i}" for i in ids))
+    fields = _fields(session, ids)
+    versions = _current_versions(session, ids)
+    out = []
+    for row in rows:
+        own = facets[f"dataset:{row.id}"]
+        field_tags = _field_tags(own)
+        version = versions.get(row.id)
+        out.append(
+            {
+                "id": {"namespace": row.namespace, "name": row.name},
+                "type": _dataset_type(row.namespace, own),
+                "name": row.name,
+                "physicalName": row.name,
+                "createdAt": iso(row.created_at),
+                "updatedAt": iso(row.updated_at),
+                "namespace": row.namespace,
+                "sourceName": (own.get("dataSource") or {}).get("name") or row.namespace,
+                "fields": [
+                    {
+                        "name": f.path,
+                        "type": f.type,
+                        "tags": field_tags.get(f.path, []),
+                        "description": f.description,
+                    }
+                    for f in fields[row.id]
+                ],
+                "tags": _tag_names(own),
+                "lastModifiedAt": iso(version.created_at) if version else None,
+                "lastLifecycleState": (own.get("lifecycleStateChange") or {}).get("lifecycleStateChange"),
+                "description": (own.get("documentation") or {}).get("description"),
+                "facets": own,
+                "currentVersion": str(version.uuid) if version else None,
+                "columnLineage": _column_lineage(session, row.id) if with_lineage else None,
+                "deleted": bool(row.deleted),
+            }
+        )
+    return out
+
+
+def list_datasets(session: Session, namespace: str, *, limit: int, offset: int) -> JSON:
+    """A namespace's datasets, by name, with the total count."""
+    get_namespace(session, namespace)
+    query = (
+        sa.select(t.dataset)
+        .where(t.dataset.c.namespace == namespace, t.dataset.c.deleted.is_(False))
+        .order_by(t.dataset.c.name)
+    )
+    rows, total = _page(session, query, limit, offset)
+    return {"datasets": dataset_views(session, rows, with_lineage=True), "totalCount": total}
+
+
+def _dataset_row(session: Session, namespace: str, name: str) -> Any:
+    row = session.execute(
+        sa.select(t.dataset).where(
+            t.dataset.c.namespace == namespace, t.dataset.c.name == name, t.dataset.c.deleted.is_(False)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no dataset {name!r} in namespace {namespace!r}")
+    return row
+
+
+def get_dataset(session: Session, namespace: str, name: str) -> JSON:
+    """One dataset with its current schema, facets and column lineage."""
+    return dataset_views(session, [_dataset_row(session, namespace, name)], with_lineage=True)[0]
+
+
+def _version(session: Session, dataset: Any, row: Any, facets: JSON) -> JSON:
+    schema = schema_fields(facets.get("schema"))
+    return {
+        "id": {"namespace": dataset.namespace, "name": dataset.name, "version": str(row.uuid)},
+        "type": _dataset_type(dataset.namespace, facets),
+        "name": dataset.name,
+        "physicalName": dataset.name,
+        "createdAt": iso(row.created_at),
+        "version": str(row.uuid),
+        "namespace": dataset.namespace,
+        "sourceName": (facets.get("dataSource") or {}).get("name") or dataset.namespace,
+        "fields": [
+            {"name": f.path, "type": f.type, "tags": [], "description": f.description} for f in schema
+        ],
+        "tags": _tag_names(facets),
+        "lifecycleState": (facets.get("lifecycleStateChange") or {}).get("lifecycleStateChange"),
+        "description": (facets.get("documentation") or {}).get("description"),
+        "createdByRun": {"id": str(row.run_uuid)} if row.run_uuid else None,
+        "facets": facets,
+    }
+
+
+def list_dataset_versions(session: Session, namespace: str, name: str, *, limit: int, offset: int) -> JSON:
+    """A dataset's versions, newest first."""
+    dataset = _dataset_row(session, namespace, name)
+    v = t.dataset_version
+    query = sa.select(v).where(v.c.dataset_id == dataset.id).order_by(v.c.created_at.desc(), v.c.uuid.desc())
+    rows, total = _page(session, query, limit, offset)
+    facets = facets_of(session, (f"version:{r.uuid}" for r in rows))
+    return {
+        "versions": [_version(session, dataset, r, facets[f"version:{r.uuid}"]) for r in rows],
+        "totalCount": total,
+    }
+
+
+def get_dataset_version(session: Session, namespace: str, name: str, version: str) -> JSON:
+    """One version of a dataset."""
+    dataset = _dataset_row(session, namespace, name)
+    try:
+        wanted = uuid.UUID(version)
+    except ValueError:
+        raise NotFound(f"no version {version!r} of dataset {name!r}") from None
+    v = t.dataset_version
+    row = session.execute(sa.select(v).where(v.c.uuid == wanted, v.c.dataset_id == dataset.id)).first()
+    if row is None:
+        raise NotFound(f"no version {version!r} of dataset {name!r}")
+    return _version(session, dataset, row, facets_of(session, [f"version:{row.uuid}"])[f"version:{row.uuid}"])
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def _duration_ms(started: datetime | None, ended: datetime | None) -> int | None:
+    if started is None or ended is None:
+        return None
+    return int((ended - started).total_seconds() * 1000)
+
+
+def _runs(session: Session, rows: Sequence[Any]) -> list[JSON]:
+    """Runs (rows of run ⋈ run_lineage ⋈ job) in Marquez's shape."""
+    uuids = [r.run_uuid for r in rows]
+    facets = facets_of(session, (f"run:{u}" for u in uuids))
+    io = session.execute(
+        sa.select(t.run_io.c.run_uuid, t.run_io.c.direction, t.dataset.c.namespace, t.dataset.c.name)
+        .join(t.dataset, t.dataset.c.id == t.run_io.c.dataset_id)
+        .where(t.run_io.c.run_uuid.in_(uuids))
+        .order_by(t.dataset.c.namespace, t.dataset.c.name)
+    ).all()
+    out = []
+    for row in rows:
+        own = facets[f"run:{row.run_uuid}"]
+        nominal = own.get("nominalTime") or {}
+        inputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == IN]
+        outputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == OUT]
+        out.append(
+            {
+                "id": str(row.run_uuid),
+                "createdAt": iso(row.first_event_at),
+                "updatedAt": iso(row.updated_at),
+                "nominalStartTime": nominal.get("nominalStartTime"),
+                "nominalEndTime": nominal.get("nominalEndTime"),
+                "state": row.state,
+                "startedAt": iso(row.started_at),
+                "endedAt": iso(row.ended_at),
+                "durationMs": _duration_ms(row.started_at, row.ended_at),
+                "args": {},
+                "jobVersion": {
+                    "namespace": row.job_namespace,
+                    "name": row.job_name,
+                    "version": str(row.job_version_uuid) if row.job_version_uuid else None,
+                },
+                "inputDatasetVersions": [
+                    {"datasetVersionId": _input_version(session, ns, name, row.first_event_at), "facets": {}}
+                    for ns, name in inputs
+                ],
+                "outputDatasetVersions": [
+                    {
+                        "datasetVersionId": {
+                            "namespace": ns,
+                            "name": name,
+                            "version": str(dataset_version_uuid(ns, name, str(row.run_uuid))),
+                        },
+                        "facets": {},
+                    }
+                    for ns, name in outputs
+                ],
+                "context": {},
+                "facets": own,
+                "parentRunId": str(row.parent_run_uuid) if row.parent_run_uuid else None,
+            }
+        )
+    return out
+
+
+def _input_version(session: Session, namespace: str, name: str, at: datetime) -> JSON:
+    """The version of an input current when the run began (else its first one)."""
+    v = t.dataset_version
+    base = sa.select(v.c.uuid).join(t.dataset, t.dataset.c.id == v.c.dataset_id)
+    base = base.where(t.dataset.c.namespace == namespace, t.dataset.c.name == name)
+    found = (
+        session.execute(
+            base.where(v.c.created_at <= at).order_by(v.c.created_at.desc(), v.c.uuid.desc()).limit(1)
+        ).scalar_one_or_none()
+        or session.execute(base.order_by(v.c.created_at, v.c.uuid).limit(1)).scalar_one_or_none()
+    )
+    return {"namespace": namespace, "name": name, "version": str(found) if found else None}
+
+
+def _run_query() -> sa.Select[Any]:
+    run = Run.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
+    rl = t.run_lineage
+    return sa.select(
+        run.c.run_uuid,
+        run.c.state,
+        run.c.started_at,
+        run.c.ended_at,
+        run.c.updated_at,
+        run.c.job_namespace,
+        run.c.job_name,
+        rl.c.first_event_at,
+        rl.c.job_version_uuid,
+        rl.c.parent_run_uuid,
+        rl.c.job_id,
+        rl.c.sql_key,
+    ).join(rl, rl.c.run_uuid == run.c.run_uuid)
+
+
+def list_runs(session: Session, namespace: str, job: str, *, limit: int, offset: int) -> JSON:
+    """A job's runs, newest first."""
+    job_id = _job_row(session, namespace, job).id
+    rl = t.run_lineage
+    query = (
+        _run_query().where(rl.c.job_id == job_id).order_by(rl.c.first_event_at.desc(), rl.c.run_uuid.desc())
+    )
+    rows, total = _page(session, query, limit, offset)
+    return {"runs": _runs(session, rows), "totalCount": total}
+
+
+def _run_row(session: Session, run_id: str) -> Any:
+    try:
+        wanted = uuid.UUID(run_id)
+    except ValueError:
+        raise NotFound(f"no run {run_id!r}") from None
+    row = session.execute(_run_query().where(t.run_lineage.c.run_uuid == wanted)).first()
+    if row is None:
+        raise NotFound(f"no run {run_id!r}")
+    return row
+
+
+def get_run(session: Session, run_id: str) -> JSON:
+    """One run, with the dataset versions it read and wrote."""
+    run = _runs(session, [_run_row(session, run_id)])[0]
+    row = _run_row(session, run_id)
+    run["sqlUnparsed"] = _sql_unparsed(session, row.sql_key)
+    return run
+
+
+def get_run_facets(session: Session, run_id: str, *, of_job: bool) -> JSON:
+    """The run's facets, or (``of_job``) the job facets its events carried."""
+    row = _run_row(session, run_id)
+    subject = f"{'run-job' if of_job else 'run'}:{row.run_uuid}"
+    return {"runId": str(row.run_uuid), "facets": facets_of(session, [subject])[subject]}
+
+
+def _sql_unparsed(session: Session, sql_key: str | None) -> JSON | None:
+    if sql_key is None:
+        return None
+    reason = session.execute(
+        sa.select(t.sql_parse.c.unparsed_reason).where(t.sql_parse.c.key == sql_key)
+    ).scalar_one_or_none()
+    return {"reason": reason} if reason else None
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+
+def _job_row(session: Session, namespace: str, name: str) -> Any:
+    row = session.execute(
+        sa.select(t.job).where(
+            t.job.c.namespace == namespace, t.job.c.name == name, t.job.c.deleted.is_(False)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no job {name!r} in namespace {namespace!r}")
+    return row
+
+
+def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[int, list[Any]]:
+    if not job_ids:
+        return {}
+    rl = t.run_lineage
+    ranked = (
+        _run_query()
+        .add_columns(
+            sa.func.row_number()
+            .over(partition_by=rl.c.job_id, order_by=(rl.c.first_event_at.desc(), rl.c.run_uuid.desc()))
+            .label("rank")
+        )
+        .where(rl.c.job_id.in_(job_ids))
+        .subquery()
+    )
+    rows = session.execute(sa.select(ranked).where(ranked.c.rank <= count).order_by(ranked.c.rank)).all()
+    found: dict[int, list[Any]] = {j: [] for j in job_ids}
+    for row in rows:
+        found[row.job_id].append(row)
+    return found
+
+
+def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
+    ids = [int(r.id) for r in rows]
+    facets = facets_of(session, (f"job:{i}" for i in ids))
+    latest = _latest_runs(session, ids, LATEST_RUNS)
+    runs = {j: _runs(session, latest[j]) for j in ids}
+    io = session.execute(
+        sa.select(t.job_io.c.job_id, t.job_io.c.direction, t.dataset.c.namespace, t.dataset.c.name)
+        .join(t.dataset, t.dataset.c.id == t.job_io.c.dataset_id)
+        .where(t.job_io.c.job_id.in_(ids))
+        .order_by(t.dataset.c.namespace, t.dataset.c.name)
+    ).all()
+    out = []
+    for row in rows:
+        own = facets[f"job:{row.id}"]
+        job_runs = runs[row.id]
+        latest_run = job_runs[0] if job_runs else None
+        parent_job = ((latest_run or {}).get("facets", {}).get("parent") or {}).get("job") or {}
+        processing = str((own.get("jobType") or {}).get("processingType") or "BATCH").upper()
+        out.append(
+            {
+                "id": {"namespace": row.namespace, "name": row.name},
+                "type": "STREAM" if processing == "STREAMING" else "BATCH",
+                "name": row.name,
+                "simpleName": row.name.rsplit(".", 1)[-1],
+                "parentJobName": parent_job.get("name"),
+                "parentJobUuid": None,
+                "createdAt": iso(row.created_at),
+                "updatedAt": iso(row.updated_at),
+                "namespace": row.namespace,
+                "inputs": [{"namespace": ns, "name": n} for j, d, ns, n in io if j == row.id and d == IN],
+                "outputs": [{"namespace": ns, "name": n} for j, d, ns, n in io if j == row.id and d == OUT],
+                "location": (own.get("sourceCodeLocation") or {}).get("url"),
+                "context": {},
+                "description": (own.get("documentation") or {}).get("description"),
+                "latestRun": latest_run,
+                "latestRuns": job_runs,
+                "facets": own,
+                "currentVersion": (latest_run or {}).get("jobVersion", {}).get("version"),
+                "tags": _tag_names(own),
+            }
+        )
+    return out
+
+
+def _job_filter(query: sa.Select[Any], last_run_states: Sequence[str]) -> sa.Select[Any]:
+    if not last_run_states:
+        return query
+    run = Run.__table__  # type: ignore[attr-defined]
+    rl = t.run_lineage
+    latest_state = (
+        sa.select(run.c.state)
+        .join(rl, rl.c.run_uuid == run.c.run_uuid)
+        .where(rl.c.job_id == t.job.c.id)
+        .order_by(rl.c.first_event_at.desc(), rl.c.run_uuid.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return query.where(latest_state.in_(list(last_run_states)))
+
+
+def list_jobs(
+    session: Session, namespace: str | None, *, limit: int, offset: int, last_run_states: Sequence[str] = ()
+) -> JSON:
+    """Jobs of a namespace (or of all, newest first), with the total count."""
+    query = sa.select(t.job).where(t.job.c.deleted.is_(False))
+    if namespace is not None:
+        get_namespace(session, namespace)
+        query = query.where(t.job.c.namespace == namespace).order_by(t.job.c.name)
+    else:
+        query = query.order_by(t.job.c.updated_at.desc(), t.job.c.id.desc())
+    rows, total = _page(session, _job_filter(query, last_run_states), limit, offset)
+    return {"jobs": job_views(session, rows), "totalCount": total}
+
+
+def get_job(session: Session, namespace: str, name: str) -> JSON:
+    """One job with its current inputs and outputs and its latest runs."""
+    row = _job_row(session, namespace, name)
+    job = job_views(session, [row])[0]
+    latest = job["latestRun"]
+    job["sqlUnparsed"] = _sql_unparsed(session, _run_row(session, latest["id"]).sql_key) if latest else None
+    job["lineageDisagreements"] = _disagreements(session, int(row.id))
+    return job
+
+
+def _disagreements(session: Session, job_id: int) -> list[JSON]:
+    d, f, ds = t.lineage_disagreement, t.dataset_field, t.dataset
+    rows = session.execute(
+        sa.select(ds.c.namespace, ds.c.name, f.c.path, d.c.declared, d.c.derived)
+        .join(f, f.c.id == d.c.target_field_id)
+        .join(ds, ds.c.id == f.c.dataset_id)
+        .where(d.c.job_id == job_id)
+        .order_by(ds.c.namespace, ds.c.name, f.c.path)
+    )
+    return [
+        {
+            "target": {"namespace": ns, "dataset": name, "field": path},
+            "declaredSources": orjson.loads(declared),
+            "derivedSources": orjson.loads(derived),
+        }
+        for ns, name, path, declared, derived in rows
+    ]
+
+
+def list_job_versions(session: Session, namespace: str, name: str, *, limit: int, offset: int) -> JSON:
+    """A job's versions (distinct inputs, outputs, location and SQL), newest first."""
+    row = _job_row(session, namespace, name)
+    rl = t.run_lineage
+    query = (
+        sa.select(
+            rl.c.job_version_uuid,
+            sa.func.min(rl.c.first_event_at).label("created_at"),
+            sa.func.max(rl.c.first_event_at).label("updated_at"),
+        )
+        .where(rl.c.job_id == row.id, rl.c.job_version_uuid.is_not(None))
+        .group_by(rl.c.job_version_uuid)
+        .order_by(sa.desc("updated_at"), rl.c.job_version_uuid.desc())
+    )
+    rows, total = _page(session, query, limit, offset)
+    versions = []
+    for version in rows:
+        latest = session.execute(
+            _run_query()
+            .where(rl.c.job_version_uuid == version.job_version_uuid)
+            .order_by(rl.c.first_event_at.desc())
+            .limit(1)
+        ).first()
+        run = _runs(session, [latest])[0] if latest else None
+        versions.append(
+            {
+                "id": {"namespace": namespace, "name": name, "version": str(version.job_version_uuid)},
+                "name": name,
+                "version": str(version.job_version_uuid),
+                "createdAt": iso(version.created_at),
+                "updatedAt": iso(version.updated_at),
+                "namespace": namespace,
+                "inputs": [v["datasetVersionId"] for v in (run or {}).get("inputDatasetVersions", [])],
+                "outputs": [v["datasetVersionId"] for v in (run or {}).get("outputDatasetVersions", [])],
+                "latestRun": run,
+            }
+        )
+    return {"versions": versions, "totalCount": total}
