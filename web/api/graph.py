@@ -218,7 +218,9 @@ def get_lineage_event_stats() -> ResponseReturnValue:
         return jsonify(search.lineage_event_stats(session, period=period, timezone=zone, now=utcnow()))
 
 
-@bp.get("/stats/<any(jobs, datasets, sources):what>")
+@bp.get("/stats/jobs", defaults={"what": "jobs"})
+@bp.get("/stats/datasets", defaults={"what": "datasets"})
+@bp.get("/stats/sources", defaults={"what": "sources"})
 @_reader
 def get_created_stats(what: str) -> ResponseReturnValue:
     """How many jobs, datasets or sources there were at the end of each interval."""
