@@ -23,8 +23,9 @@ from governance.lineage import tables as t
 from governance.lineage.derive import DatasetRef
 from governance.lineage.edge_spec import EdgeSpec
 from governance.lineage.facets import WHOLE_DATASET, declared_edges, schema_fields
-from governance.lineage.sql_cache import derived_edges
+from governance.lineage.sql_cache import derive_material, sql_material
 from governance.lineage.upsert import Upserts
+from governance.models import UTCDateTime
 
 # Name-based UUIDs for versions, as Marquez makes them, under a namespace of our own.
 VERSION_NAMESPACE = uuid.UUID("7d1c4d1e-5b7a-4f0c-9c35-1f3b2f0c9a61")
@@ -79,12 +80,11 @@ def fold_event(session: Session, event: StoredEvent) -> None:
     io_rows += [{"run_uuid": run_uuid, "direction": OUT, "dataset_id": ids[_ref(d)]} for d in outputs]
     if io_rows:
         session.execute(ups.insert(t.run_io).on_conflict_do_nothing(), io_rows)
-    sql = derived_edges(session, body, inputs, outputs, at)
-    if sql.key is not None:
-        session.execute(
-            sa.update(t.run_lineage).where(t.run_lineage.c.run_uuid == run_uuid).values(sql_key=sql.key)
-        )
-    _record_edges(stamp, run_uuid, job_id, [*_declared(outputs), *sql.edges], ids)
+    material = sql_material(body, inputs, outputs)
+    if material is not None:
+        _keep_material(stamp, run_uuid, material)
+    _record_edges(stamp, run_uuid, job_id, list(_declared(outputs)), ids)
+    _rederive(stamp, run_uuid, job_id)
     _refresh_job(ups, job_id)
     _refresh_job_version(ups, run_uuid, job_ns, job_name)
 
@@ -123,24 +123,35 @@ def _datasets(
         ids[ref] = dataset_id
         subject = f"dataset:{dataset_id}"
         ups.facets(subject, facets[ref], at, digest)
-        if "schema" in facets[ref]:
-            _refresh_fields(ups, dataset_id, subject)
+        if "schema" in facets[ref] and _refresh_fields(ups, dataset_id, subject):
+            _rederive_readers(stamp, dataset_id)
         _record_tags(ups, facets[ref].get("tags"), at)
     return ids
 
 
-def _refresh_fields(ups: Upserts, dataset_id: int, subject: str) -> None:
-    """Make the dataset's fields those of its winning schema facet; old fields stay, unplaced."""
+def _refresh_fields(ups: Upserts, dataset_id: int, subject: str) -> bool:
+    """Make the dataset's fields those of its winning schema facet; old fields stay, unplaced.
+
+    Returns whether the fields changed.
+    """
     won = ups.facet(subject, "schema")
     fields = schema_fields(won[1] if won else None)
     session = ups.session
+    f = t.dataset_field
+    before = session.execute(
+        sa.select(f.c.path, f.c.type, f.c.description, f.c.ordinal)
+        .where(f.c.dataset_id == dataset_id, f.c.ordinal.is_not(None))
+        .order_by(f.c.ordinal)
+    ).all()
+    if [tuple(r) for r in before] == [(x.path, x.type, x.description, x.ordinal) for x in fields]:
+        return False
     session.execute(
         sa.update(t.dataset_field)
         .where(t.dataset_field.c.dataset_id == dataset_id, t.dataset_field.c.ordinal.is_not(None))
         .values(ordinal=None)
     )
     if not fields:
-        return
+        return True
     stmt = ups.insert(t.dataset_field)
     session.execute(
         stmt.on_conflict_do_update(
@@ -162,6 +173,56 @@ def _refresh_fields(ups: Upserts, dataset_id: int, subject: str) -> None:
             for f in fields
         ],
     )
+    return True
+
+
+def _rederive_readers(stamp: _Stamp, dataset_id: int) -> None:
+    """Derive again the SQL of every run that named the dataset: its known schema changed."""
+    rl = t.run_lineage
+    runs = stamp.ups.session.execute(
+        sa.select(rl.c.run_uuid, rl.c.job_id)
+        .join(t.run_io, t.run_io.c.run_uuid == rl.c.run_uuid)
+        .where(t.run_io.c.dataset_id == dataset_id, rl.c.sql_material.is_not(None))
+        .distinct()
+        .order_by(rl.c.job_id, rl.c.run_uuid)
+    ).all()
+    for run_uuid, job_id in runs:
+        _rederive(stamp, run_uuid, int(job_id))
+    for job_id in sorted({int(j) for _, j in runs}):
+        _refresh_job(stamp.ups, job_id)
+
+
+def _keep_material(stamp: _Stamp, run_uuid: uuid.UUID, material: dict[str, Any]) -> None:
+    """Keep the run's newest SQL (by eventTime, then content hash)."""
+    rl = t.run_lineage
+    newer = sa.or_(
+        rl.c.sql_event_time.is_(None),
+        sa.tuple_(rl.c.sql_event_time, rl.c.sql_content_hash)
+        < sa.tuple_(sa.literal(stamp.at, UTCDateTime()), sa.literal(stamp.digest)),
+    )
+    stamp.ups.session.execute(
+        sa.update(rl)
+        .where(rl.c.run_uuid == run_uuid, newer)
+        .values(
+            sql_material=orjson.dumps(material, option=orjson.OPT_SORT_KEYS).decode(),
+            sql_event_time=stamp.at,
+            sql_content_hash=stamp.digest,
+        )
+    )
+
+
+def _rederive(stamp: _Stamp, run_uuid: uuid.UUID, job_id: int) -> None:
+    """Replace the run's derived edges with those of its SQL as the schemas are known now."""
+    session = stamp.ups.session
+    rl, ce, rce = t.run_lineage, t.column_edge, t.run_column_edge
+    text = session.execute(sa.select(rl.c.sql_material).where(rl.c.run_uuid == run_uuid)).scalar_one_or_none()
+    if text is None:
+        return
+    outcome = derive_material(session, orjson.loads(text), stamp.at)
+    session.execute(sa.update(rl).where(rl.c.run_uuid == run_uuid).values(sql_key=outcome.key))
+    derived_ids = sa.select(ce.c.id).where(ce.c.job_id == job_id, ce.c.derived.is_(True))
+    session.execute(sa.delete(rce).where(rce.c.run_uuid == run_uuid, rce.c.edge_id.in_(derived_ids)))
+    _record_edges(stamp, run_uuid, job_id, outcome.edges, {})
 
 
 def _record_tags(ups: Upserts, tags_facet: Any, at: datetime) -> None:
@@ -251,12 +312,19 @@ def _record_edges(
     if not edges:
         return
     session = ups.session
-    # A declared source may be a dataset this event does not list (an earlier step's table).
-    for ref in sorted({e.source for e in edges} - set(ids), key=lambda r: (r.namespace, r.name)):
-        _namespaces(ups, [ref.namespace], at)
-        ids[ref] = int(
-            ups.span(t.dataset, {"namespace": ref.namespace, "name": ref.name}, at, returning="id")
-        )
+    # A declared source may be a dataset this event does not list (an earlier step's table);
+    # a derived edge's datasets are always the run's own, which exist.
+    missing = {e.source for e in edges} | {e.target for e in edges}
+    for ref in sorted(missing - set(ids), key=lambda r: (r.namespace, r.name)):
+        found = session.execute(
+            sa.select(t.dataset.c.id).where(
+                t.dataset.c.namespace == ref.namespace, t.dataset.c.name == ref.name
+            )
+        ).scalar_one_or_none()
+        if found is None:
+            _namespaces(ups, [ref.namespace], at)
+            found = ups.span(t.dataset, {"namespace": ref.namespace, "name": ref.name}, at, returning="id")
+        ids[ref] = int(found)
     wanted = {(ids[e.source], e.source_field) for e in edges} | {
         (ids[e.target], e.target_field) for e in edges
     }

@@ -1,7 +1,10 @@
-"""Column edges derived from an event's SQL, parsed once per distinct (SQL, datasets, schemas).
+"""Column edges derived from a run's SQL, parsed once per distinct (SQL, datasets, schemas).
 
-Jobs re-run the same statement; parsing costs milliseconds, a lookup far less. The outcome is
-kept, unparsable SQL included, so a hostile statement is screened once and never again.
+A run keeps the newest SQL it reported with the datasets it named (its *material*). Where the
+event carried no schema for a dataset, the schema known now is used, and the run is derived
+again when that schema changes, so the edges do not depend on which event arrived first.
+Jobs re-run the same statement; the outcome is cached by content, unparsable SQL included,
+so a hostile statement is screened once.
 """
 
 from __future__ import annotations
@@ -24,41 +27,56 @@ from governance.lineage.upsert import Upserts
 
 @dataclass(frozen=True)
 class SqlOutcome:
-    """The cache key of the event's SQL and the edges derived from it."""
+    """The cache key of the SQL and the edges derived from it."""
 
-    key: str | None
+    key: str
     edges: list[EdgeSpec]
     unparsed_reason: str | None = None
 
 
-def derived_edges(
-    session: Session,
-    event: Mapping[str, Any],
-    inputs: Sequence[Mapping[str, Any]],
-    outputs: Sequence[Mapping[str, Any]],
-    at: datetime,
-) -> SqlOutcome:
-    """The edges the event's ``sql`` job facet implies, from the cache or parsed now."""
+def sql_material(
+    event: Mapping[str, Any], inputs: Sequence[Mapping[str, Any]], outputs: Sequence[Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """The SQL of the event's ``sql`` job facet with its datasets, or None when there is none."""
     sql_facet = ((event.get("job") or {}).get("facets") or {}).get("sql") or {}
     query = sql_facet.get("query") if isinstance(sql_facet, dict) else None
     if not isinstance(query, str) or not query.strip():
-        return SqlOutcome(None, [])
-    known = _known_fields(session, [d for d in (*inputs, *outputs) if not _schema_of(d)])
-    material = [
-        query,
-        sql_facet.get("dialect"),
-        [_describe(d, known) for d in inputs],
-        [_describe(d, known) for d in outputs],
-    ]
-    key = hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return None
+    dialect = sql_facet.get("dialect")
+    return {
+        "query": query,
+        "dialect": dialect if isinstance(dialect, str) else None,
+        "inputs": [_describe(d) for d in inputs],
+        "outputs": [_describe(d) for d in outputs],
+    }
+
+
+def _describe(raw: Mapping[str, Any]) -> dict[str, Any]:
+    facets = raw.get("facets") or {}
+    symlinks = [s for s in (facets.get("symlinks") or {}).get("identifiers") or [] if isinstance(s, dict)]
+    fields = ((facets.get("schema") or {}).get("fields")) or None
+    return {"namespace": raw["namespace"], "name": raw["name"], "symlinks": symlinks, "fields": fields}
+
+
+def derive_material(session: Session, material: Mapping[str, Any], at: datetime) -> SqlOutcome:
+    """The edges of a run's SQL, with the schemas known now where the event had none."""
+    filled = {
+        **material,
+        "inputs": [_fill(session, d) for d in material["inputs"]],
+        "outputs": [_fill(session, d) for d in material["outputs"]],
+    }
+    key = hashlib.sha256(orjson.dumps(filled, option=orjson.OPT_SORT_KEYS)).hexdigest()
     row = session.execute(
         sa.select(t.sql_parse.c.edges, t.sql_parse.c.unparsed_reason).where(t.sql_parse.c.key == key)
     ).first()
     if row is not None:
         return SqlOutcome(key, [_edge(e) for e in orjson.loads(row[0])], row[1])
-    derivation = derive_column_edges(
-        {"job": event.get("job"), "inputs": list(inputs), "outputs": list(outputs)}, known_fields=known
-    )
+    event = {
+        "job": {"facets": {"sql": {"query": filled["query"], "dialect": filled["dialect"]}}},
+        "inputs": [_as_dataset(d) for d in filled["inputs"]],
+        "outputs": [_as_dataset(d) for d in filled["outputs"]],
+    }
+    derivation = derive_column_edges(event)
     edges = [
         EdgeSpec(
             e.source,
@@ -73,53 +91,44 @@ def derived_edges(
         for e in derivation.edges
         if e.source is not None
     ]
-    dialect = sql_facet.get("dialect")
-    stmt = Upserts(session).insert(t.sql_parse)
     session.execute(
-        stmt.values(
+        Upserts(session)
+        .insert(t.sql_parse)
+        .values(
             key=key,
-            dialect=dialect if isinstance(dialect, str) else None,
+            dialect=filled["dialect"],
             unparsed_reason=derivation.unparsed_reason,
             edges=orjson.dumps([_row(e) for e in edges]).decode(),
             created_at=at,
-        ).on_conflict_do_nothing()
+        )
+        .on_conflict_do_nothing()
     )
     return SqlOutcome(key, edges, derivation.unparsed_reason)
 
 
-def _schema_of(raw: Mapping[str, Any]) -> Any:
-    return ((raw.get("facets") or {}).get("schema") or {}).get("fields")
+def _fill(session: Session, described: Mapping[str, Any]) -> dict[str, Any]:
+    if described.get("fields"):
+        return dict(described)
+    rows = session.execute(
+        sa.select(t.dataset_field.c.path, t.dataset_field.c.type)
+        .join(t.dataset, t.dataset.c.id == t.dataset_field.c.dataset_id)
+        .where(
+            t.dataset.c.namespace == described["namespace"],
+            t.dataset.c.name == described["name"],
+            t.dataset_field.c.ordinal.is_not(None),
+            # Nested fields are not columns SQL can name directly.
+            ~t.dataset_field.c.path.contains("."),
+        )
+        .order_by(t.dataset_field.c.ordinal)
+    ).all()
+    return {**described, "fields": [{"name": path, "type": kind} for path, kind in rows] or None}
 
 
-def _describe(raw: Mapping[str, Any], known: Mapping[DatasetRef, Mapping[str, str | None]]) -> list[Any]:
-    facets = raw.get("facets") or {}
-    symlinks = (facets.get("symlinks") or {}).get("identifiers") or []
-    fields = _schema_of(raw) or sorted(known.get(DatasetRef(raw["namespace"], raw["name"]), {}).items())
-    return [raw["namespace"], raw["name"], symlinks, fields]
-
-
-def _known_fields(
-    session: Session, datasets: Sequence[Mapping[str, Any]]
-) -> dict[DatasetRef, dict[str, str | None]]:
-    """The current schemas of datasets the event names without one."""
-    known: dict[DatasetRef, dict[str, str | None]] = {}
-    for raw in datasets:
-        ref = DatasetRef(raw["namespace"], raw["name"])
-        rows = session.execute(
-            sa.select(t.dataset_field.c.path, t.dataset_field.c.type)
-            .join(t.dataset, t.dataset.c.id == t.dataset_field.c.dataset_id)
-            .where(
-                t.dataset.c.namespace == ref.namespace,
-                t.dataset.c.name == ref.name,
-                t.dataset_field.c.ordinal.is_not(None),
-                # Nested fields are not columns SQL can name directly.
-                ~t.dataset_field.c.path.contains("."),
-            )
-            .order_by(t.dataset_field.c.ordinal)
-        ).all()
-        if rows:
-            known[ref] = {str(path): kind for path, kind in rows}
-    return known
+def _as_dataset(described: Mapping[str, Any]) -> dict[str, Any]:
+    facets: dict[str, Any] = {"symlinks": {"identifiers": described["symlinks"]}}
+    if described.get("fields"):
+        facets["schema"] = {"fields": described["fields"]}
+    return {"namespace": described["namespace"], "name": described["name"], "facets": facets}
 
 
 def _row(edge: EdgeSpec) -> list[Any]:

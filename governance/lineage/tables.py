@@ -93,6 +93,10 @@ run_lineage = sa.Table(
     sa.Column("parent_run_uuid", sa.Uuid, nullable=True),
     sa.Column("job_version_uuid", sa.Uuid, nullable=True),
     sa.Column("sql_key", sa.String(64), nullable=True),
+    # The newest SQL the run reported, with its datasets (re-derived when their schemas change).
+    sa.Column("sql_material", sa.Text, nullable=True),
+    _time("sql_event_time", nullable=True),
+    sa.Column("sql_content_hash", sa.String(64), nullable=True),
     sa.Index("ix_run_lineage_job", "job_id", "first_event_at"),
     sa.Index("ix_run_lineage_parent", "parent_run_uuid"),
 )

@@ -145,6 +145,9 @@ def upgrade() -> None:
         sa.Column("parent_run_uuid", sa.Uuid(), nullable=True),
         sa.Column("job_version_uuid", sa.Uuid(), nullable=True),
         sa.Column("sql_key", sa.String(length=64), nullable=True),
+        sa.Column("sql_material", sa.Text(), nullable=True),
+        sa.Column("sql_event_time", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sql_content_hash", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(["job_id"], ["job.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("run_uuid"),
     )

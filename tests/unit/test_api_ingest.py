@@ -199,7 +199,7 @@ def test_ingest_auth_off_accepts_events_without_a_token(settings: Any, tmp_path:
 def test_unknown_route_and_method_are_problems(client: FlaskClient) -> None:
     """404 and 405 keep the problem shape."""
     assert_problem(client.get("/api/v1/nope"), 404)
-    assert_problem(client.get(URL), 405)
+    assert_problem(client.delete(URL), 405)
 
 
 def test_marquez_leniencies_are_accepted(client: FlaskClient, ingest_token: str, session: Session) -> None:
