@@ -32,7 +32,7 @@ def schema(*fields: str | tuple[str, str]) -> dict[str, Any]:
 
 
 def column_lineage(fields: dict[str, list[tuple[str, str, str, str]]]) -> dict[str, Any]:
-    """A ``columnLineage`` facet: target field -> [(namespace, dataset, field, "DIRECT[/subtype][/masked]")]."""
+    """A ``columnLineage`` facet: target -> [(namespace, dataset, field, "TYPE[/subtype][/masked]")]."""
 
     def transformation(spec: str) -> dict[str, Any]:
         kind, _, rest = spec.partition("/")

@@ -63,7 +63,8 @@ def _report(run_id: str, minutes: int, sql: str, declared: dict[str, Any] | None
 
 REPORT_SQL = (
     "INSERT INTO analytics.public.daily_report "
-    "SELECT CAST(NOW() AS DATE) AS day, user_id, SUM(plays) AS plays FROM analytics.public.sessions GROUP BY user_id"
+    "SELECT CAST(NOW() AS DATE) AS day, user_id, SUM(plays) AS plays "
+    "FROM analytics.public.sessions GROUP BY user_id"
 )
 
 
