@@ -102,6 +102,10 @@ def _bind_task(task_id: str | None = None, **_: Any) -> None:
     retry_backoff=True,
     retry_backoff_max=60,
     max_retries=8,
+    # A stuck batch is interrupted (the current event's failure is recorded and retried, then
+    # dead), then killed; events already folded stay done. SQL parses have their own 10 s limit.
+    soft_time_limit=120,
+    time_limit=180,
 )
 def process_events(event_ids: list[int], request_ids: list[str | None] | None = None) -> None:
     """Fold accepted events into the model, one by one; running it twice is harmless."""
