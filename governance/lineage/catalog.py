@@ -33,6 +33,12 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def _text(facets: Mapping[str, Any], facet: str, key: str) -> str | None:
+    """A string field of a facet; None when the facet or field is absent or not a string."""
+    value = (facets.get(facet) or {}).get(key)
+    return value if isinstance(value, str) else None
+
+
 def facets_of(session: Session, subjects: Iterable[str]) -> dict[str, JSON]:
     """The winning facets of each subject, by subject."""
     wanted = sorted(set(subjects))
@@ -44,7 +50,10 @@ def facets_of(session: Session, subjects: Iterable[str]) -> dict[str, JSON]:
             )
         )
         for subject, name, payload in rows:
-            found[subject][name] = orjson.loads(payload)
+            value = orjson.loads(payload)
+            # A producer removes a facet by sending it with "_deleted": true (newest wins).
+            if not (isinstance(value, dict) and value.get("_deleted") is True):
+                found[subject][name] = value
     return found
 
 
@@ -113,7 +122,7 @@ def _field_tags(facets: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def _dataset_type(namespace: str, facets: Mapping[str, Any]) -> str:
-    declared = str((facets.get("datasetType") or {}).get("datasetType") or "").upper()
+    declared = str(_text(facets, "datasetType", "datasetType") or "").upper()
     if declared in {"STREAM", "TOPIC"} or namespace.startswith(STREAM_SCHEMES):
         return "STREAM"
     return "DB_TABLE"
@@ -204,7 +213,7 @@ def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) 
                 "createdAt": iso(row.created_at),
                 "updatedAt": iso(row.updated_at),
                 "namespace": row.namespace,
-                "sourceName": (own.get("dataSource") or {}).get("name") or row.namespace,
+                "sourceName": _text(own, "dataSource", "name") or row.namespace,
                 "fields": [
                     {
                         "name": f.path,
@@ -216,8 +225,8 @@ def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) 
                 ],
                 "tags": _tag_names(own),
                 "lastModifiedAt": iso(version.created_at) if version else None,
-                "lastLifecycleState": (own.get("lifecycleStateChange") or {}).get("lifecycleStateChange"),
-                "description": (own.get("documentation") or {}).get("description"),
+                "lastLifecycleState": _text(own, "lifecycleStateChange", "lifecycleStateChange"),
+                "description": _text(own, "documentation", "description"),
                 "facets": own,
                 "currentVersion": str(version.uuid) if version else None,
                 "columnLineage": _column_lineage(session, row.id) if with_lineage else None,
@@ -265,13 +274,13 @@ def _version(session: Session, dataset: Any, row: Any, facets: JSON) -> JSON:
         "createdAt": iso(row.created_at),
         "version": str(row.uuid),
         "namespace": dataset.namespace,
-        "sourceName": (facets.get("dataSource") or {}).get("name") or dataset.namespace,
+        "sourceName": _text(facets, "dataSource", "name") or dataset.namespace,
         "fields": [
             {"name": f.path, "type": f.type, "tags": [], "description": f.description} for f in schema
         ],
         "tags": _tag_names(facets),
-        "lifecycleState": (facets.get("lifecycleStateChange") or {}).get("lifecycleStateChange"),
-        "description": (facets.get("documentation") or {}).get("description"),
+        "lifecycleState": _text(facets, "lifecycleStateChange", "lifecycleStateChange"),
+        "description": _text(facets, "documentation", "description"),
         "createdByRun": {"id": str(row.run_uuid)} if row.run_uuid else None,
         "facets": facets,
     }
@@ -326,7 +335,6 @@ def _runs(session: Session, rows: Sequence[Any]) -> list[JSON]:
     out = []
     for row in rows:
         own = facets[f"run:{row.run_uuid}"]
-        nominal = own.get("nominalTime") or {}
         inputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == IN]
         outputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == OUT]
         out.append(
@@ -334,8 +342,8 @@ def _runs(session: Session, rows: Sequence[Any]) -> list[JSON]:
                 "id": str(row.run_uuid),
                 "createdAt": iso(row.first_event_at),
                 "updatedAt": iso(row.updated_at),
-                "nominalStartTime": nominal.get("nominalStartTime"),
-                "nominalEndTime": nominal.get("nominalEndTime"),
+                "nominalStartTime": _text(own, "nominalTime", "nominalStartTime"),
+                "nominalEndTime": _text(own, "nominalTime", "nominalEndTime"),
                 "state": row.state,
                 "startedAt": iso(row.started_at),
                 "endedAt": iso(row.ended_at),
@@ -500,7 +508,7 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
         job_runs = runs[row.id]
         latest_run = job_runs[0] if job_runs else None
         parent_job = ((latest_run or {}).get("facets", {}).get("parent") or {}).get("job") or {}
-        processing = str((own.get("jobType") or {}).get("processingType") or "BATCH").upper()
+        processing = str(_text(own, "jobType", "processingType") or "BATCH").upper()
         out.append(
             {
                 "id": {"namespace": row.namespace, "name": row.name},
@@ -514,9 +522,9 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
                 "namespace": row.namespace,
                 "inputs": [{"namespace": ns, "name": n} for j, d, ns, n in io if j == row.id and d == IN],
                 "outputs": [{"namespace": ns, "name": n} for j, d, ns, n in io if j == row.id and d == OUT],
-                "location": (own.get("sourceCodeLocation") or {}).get("url"),
+                "location": _text(own, "sourceCodeLocation", "url"),
                 "context": {},
-                "description": (own.get("documentation") or {}).get("description"),
+                "description": _text(own, "documentation", "description"),
                 "latestRun": latest_run,
                 "latestRuns": job_runs,
                 "facets": own,

@@ -250,6 +250,8 @@ def test_names_with_slashes_and_colons_are_one_path_segment(
         ("/api/v1/stats/jobs?period=YEAR", 422),
         ("/api/v1/stats/jobs?timezone=Mars/Olympus", 422),
         ("/api/v1/jobs?lastRunStates=DONE", 422),
+        ("/api/v1/lineage?nodeId=dataset:a:b&asOf=0001-01-01T00:00:00%2B05:00", 422),
+        ("/api/v1/impact?nodeId=dataset:a:b&asOf=9999-12-31T23:59:59-05:00", 422),
     ],
 )
 def test_bad_reads_are_problems_that_say_what_is_wrong(
@@ -261,6 +263,21 @@ def test_bad_reads_are_problems_that_say_what_is_wrong(
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["detail"]
+
+
+def test_a_facet_sent_as_deleted_is_removed(session: Session, client: FlaskClient, read_token: str) -> None:
+    """``_deleted: true`` removes the facet (newest wins); its odd fields never reach the answer."""
+    documented = dataset(KAFKA, "plays", documentation={"description": "raw plays"})
+    removed = dataset(KAFKA, "plays", documentation={"_deleted": True, "description": 5})
+    fold(
+        session,
+        [
+            run_event("COMPLETE", at=BASE_TIME, job="load", outputs=[documented]),
+            run_event("COMPLETE", at=BASE_TIME + timedelta(minutes=1), job="load", outputs=[removed]),
+        ],
+    )
+    found = _get(client, read_token, f"/api/v1/namespaces/{quote(KAFKA, safe='')}/datasets/plays")
+    assert found["description"] is None and "documentation" not in found["facets"]
 
 
 def test_search_finds_datasets_by_field_name_and_jobs_by_name(

@@ -27,7 +27,7 @@ def _time_arg(name: str, default: datetime) -> datetime:
         return default
     try:
         return parse_event_time(text.replace(" ", "+"))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise InvalidInput(f"'{name}' must be an ISO 8601 date-time, not {text!r}") from None
 
 
