@@ -127,7 +127,7 @@ column_edge = sa.Table(
     sa.Column("source_field_id", BigId, sa.ForeignKey("dataset_field.id"), nullable=False),
     sa.Column("target_field_id", BigId, sa.ForeignKey("dataset_field.id"), nullable=False),
     sa.Column("transformation", sa.String(8), nullable=False),
-    sa.Column("subtype", sa.Text, nullable=False, server_default=""),
+    sa.Column("subtype", sa.Text, nullable=False),
     sa.Column("masking", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("derived", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("is_current", sa.Boolean, nullable=False, server_default=sa.false()),

@@ -164,7 +164,7 @@ def upgrade() -> None:
         sa.Column("source_field_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("target_field_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("transformation", sa.String(length=8), nullable=False),
-        sa.Column("subtype", sa.Text(), server_default="", nullable=False),
+        sa.Column("subtype", sa.Text(), nullable=False),
         sa.Column("masking", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("derived", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("is_current", sa.Boolean(), server_default=sa.false(), nullable=False),
