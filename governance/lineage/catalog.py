@@ -177,7 +177,11 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON]:
         .join(target, target.c.id == ce.c.target_field_id)
         .join(source, source.c.id == ce.c.source_field_id)
         .join(src_ds, src_ds.c.id == source.c.dataset_id)
-        .where(target.c.dataset_id == dataset_id, ce.c.is_current.is_(True), target.c.path != WHOLE_DATASET)
+        .where(
+            target.c.dataset_id == dataset_id,
+            sa.text("column_edge.is_current"),
+            target.c.path != WHOLE_DATASET,
+        )
         .order_by(target.c.path, src_ds.c.namespace, src_ds.c.name, source.c.path)
     )
     by_field: dict[str, list[JSON]] = {}
@@ -495,13 +499,18 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
     ids = [int(r.id) for r in rows]
     facets = facets_of(session, (f"job:{i}" for i in ids))
     latest = _latest_runs(session, ids, LATEST_RUNS)
-    runs = {j: _runs(session, latest[j]) for j in ids}
-    io = session.execute(
+    # One batch for every job's runs, then split: a query per job would be N+1.
+    all_runs = iter(_runs(session, [r for j in ids for r in latest[j]]))
+    runs = {j: [next(all_runs) for _ in latest[j]] for j in ids}
+    io_rows = session.execute(
         sa.select(t.job_io.c.job_id, t.job_io.c.direction, t.dataset.c.namespace, t.dataset.c.name)
         .join(t.dataset, t.dataset.c.id == t.job_io.c.dataset_id)
         .where(t.job_io.c.job_id.in_(ids))
         .order_by(t.dataset.c.namespace, t.dataset.c.name)
     ).all()
+    io: dict[tuple[int, str], list[JSON]] = {}
+    for job_id, direction, namespace, name in io_rows:
+        io.setdefault((int(job_id), direction), []).append({"namespace": namespace, "name": name})
     out = []
     for row in rows:
         own = facets[f"job:{row.id}"]
@@ -520,8 +529,8 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
                 "createdAt": iso(row.created_at),
                 "updatedAt": iso(row.updated_at),
                 "namespace": row.namespace,
-                "inputs": [{"namespace": ns, "name": n} for j, d, ns, n in io if j == row.id and d == IN],
-                "outputs": [{"namespace": ns, "name": n} for j, d, ns, n in io if j == row.id and d == OUT],
+                "inputs": io.get((int(row.id), IN), []),
+                "outputs": io.get((int(row.id), OUT), []),
                 "location": _text(own, "sourceCodeLocation", "url"),
                 "context": {},
                 "description": _text(own, "documentation", "description"),
