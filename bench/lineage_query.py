@@ -50,7 +50,6 @@ import random
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -66,18 +65,20 @@ import psycopg
 import requests
 from sqlalchemy.engine import make_url
 
-# Before governance.lineage.traverse: imported first, its chain traverse -> catalog -> fold ->
-# ingest -> handlers -> fold is circular.
-import governance.ingest  # noqa: F401
 from governance.db import Database
 from governance.lineage import traverse
 from governance.lineage.nodes import dataset_node_id, field_node_id, job_node_id, resolve_node
 from governance.schema_migrations import upgrade
 
 REPO = Path(__file__).resolve().parents[1]
+# The server helpers are bench/ingest.py's; this file runs as a script, from any directory.
+sys.path.insert(0, str(REPO))
+
+from bench import ingest as ingest_bench  # noqa: E402  # after the path is set
+from bench.ingest import free_port, server_env  # noqa: E402
+
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DATABASE = "headwater_bench_lineage"
-READY_TIMEOUT_SECONDS = 60.0
 REQUEST_TIMEOUT_SECONDS = 120.0
 WARMUP_STARTS = 10
 GOAL_P95_MS = 200.0
@@ -563,60 +564,13 @@ def in_process_phase(url: str, walk: Walk, warmup: list[str], depth: int) -> tup
 # --- the server -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def gunicorn(url: str, data_dir: Path, web_workers: int) -> Iterator[str]:
     """gunicorn as in production, reading ``url`` without tokens; yields its base URL once /readyz is 200."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("HEADWATER_")}
-    env.update(
-        HEADWATER_DATABASE_URL=url,
-        HEADWATER_READ_AUTH="off",
-        HEADWATER_SECRET_KEY=secrets.token_hex(16),
-        HEADWATER_DATA_DIR=str(data_dir),
-        HEADWATER_PORT=str(port),
-        HEADWATER_LOG_LEVEL="WARNING",
-        HEADWATER_WEB_WORKERS=str(web_workers),
-        PYTHONPATH=str(REPO),
-    )
-    argv = [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf", "web.wsgi:app"]
-    log = data_dir / "gunicorn.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_ready(base, process, log)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll /readyz until 200; fail with the log's tail if the server exits or takes too long."""
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
-    raise RuntimeError(f"gunicorn did not become ready at {base}:\n{tail}")
+    env = server_env(data_dir, port, web_workers, secrets.token_hex(16), database_url=url, read_auth="off")
+    with ingest_bench.gunicorn(env, data_dir / "gunicorn.log") as server:
+        yield f"http://127.0.0.1:{server.port}"
 
 
 def http_phase(base: str, walk: Walk, warmup: list[str], depth: int) -> tuple[list[float], list[float]]:

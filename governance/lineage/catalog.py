@@ -18,7 +18,7 @@ from sqlmodel import Session
 from governance.errors import NotFound
 from governance.lineage import tables as t
 from governance.lineage.facets import WHOLE_DATASET, schema_fields
-from governance.lineage.fold import IN, OUT, dataset_version_uuid
+from governance.lineage.ids import IN, OUT, dataset_version_uuid
 from governance.models import Run
 
 JSON = dict[str, Any]
@@ -252,15 +252,20 @@ def list_datasets(session: Session, namespace: str, *, limit: int, offset: int) 
     return {"datasets": dataset_views(session, rows, with_lineage=True), "totalCount": total}
 
 
-def _dataset_row(session: Session, namespace: str, name: str) -> Any:
+def _named_row(session: Session, table: sa.Table, namespace: str, name: str) -> Any:
+    """The live dataset or job row of that name; NotFound otherwise."""
     row = session.execute(
-        sa.select(t.dataset).where(
-            t.dataset.c.namespace == namespace, t.dataset.c.name == name, t.dataset.c.deleted.is_(False)
+        sa.select(table).where(
+            table.c.namespace == namespace, table.c.name == name, table.c.deleted.is_(False)
         )
     ).first()
     if row is None:
-        raise NotFound(f"no dataset {name!r} in namespace {namespace!r}")
+        raise NotFound(f"no {table.name} {name!r} in namespace {namespace!r}")
     return row
+
+
+def _dataset_row(session: Session, namespace: str, name: str) -> Any:
+    return _named_row(session, t.dataset, namespace, name)
 
 
 def get_dataset(session: Session, namespace: str, name: str) -> JSON:
@@ -438,8 +443,8 @@ def _run_row(session: Session, run_id: str) -> Any:
 
 def get_run(session: Session, run_id: str) -> JSON:
     """One run, with the dataset versions it read and wrote."""
-    run = _runs(session, [_run_row(session, run_id)])[0]
     row = _run_row(session, run_id)
+    run = _runs(session, [row])[0]
     run["sqlUnparsed"] = _sql_unparsed(session, row.sql_key)
     return run
 
@@ -464,14 +469,7 @@ def _sql_unparsed(session: Session, sql_key: str | None) -> JSON | None:
 
 
 def _job_row(session: Session, namespace: str, name: str) -> Any:
-    row = session.execute(
-        sa.select(t.job).where(
-            t.job.c.namespace == namespace, t.job.c.name == name, t.job.c.deleted.is_(False)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no job {name!r} in namespace {namespace!r}")
-    return row
+    return _named_row(session, t.job, namespace, name)
 
 
 def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[int, list[Any]]:

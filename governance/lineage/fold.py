@@ -22,14 +22,11 @@ from governance.ingest.stored import StoredEvent
 from governance.lineage import tables as t
 from governance.lineage.derive import DatasetRef
 from governance.lineage.edge_spec import EdgeSpec
-from governance.lineage.facets import WHOLE_DATASET, declared_edges, schema_fields
+from governance.lineage.facets import declared_edges, schema_fields
+from governance.lineage.ids import IN, OUT, dataset_version_uuid, job_version_uuid
 from governance.lineage.sql_cache import derive_material, sql_material
 from governance.lineage.upsert import Upserts
 from governance.models import UTCDateTime
-
-# Name-based UUIDs for versions, as Marquez makes them, under a namespace of our own.
-VERSION_NAMESPACE = uuid.UUID("7d1c4d1e-5b7a-4f0c-9c35-1f3b2f0c9a61")
-IN, OUT = "in", "out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +36,6 @@ class _Stamp:
     ups: Upserts
     at: datetime
     digest: str
-
-
-def dataset_version_uuid(namespace: str, name: str, origin: str) -> uuid.UUID:
-    """The version a run (``origin`` = its run id) or a dataset event wrote."""
-    return uuid.uuid5(VERSION_NAMESPACE, f"dataset\0{namespace}\0{name}\0{origin}")
 
 
 def fold_event(session: Session, event: StoredEvent) -> None:
@@ -487,8 +479,8 @@ def _refresh_job_version(ups: Upserts, run_uuid: uuid.UUID, job_ns: str, job_nam
     session.execute(
         sa.update(t.run_lineage)
         .where(t.run_lineage.c.run_uuid == run_uuid)
-        .values(job_version_uuid=uuid.uuid5(VERSION_NAMESPACE, "job\0" + material))
+        .values(job_version_uuid=job_version_uuid(material))
     )
 
 
-__all__ = ["WHOLE_DATASET", "EdgeSpec", "dataset_version_uuid", "fold_event"]
+__all__ = ["fold_event"]

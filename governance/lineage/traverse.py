@@ -19,7 +19,7 @@ from governance.errors import InvalidInput
 from governance.lineage import tables as t
 from governance.lineage.catalog import JSON, dataset_views, job_views
 from governance.lineage.facets import WHOLE_DATASET
-from governance.lineage.fold import IN, OUT
+from governance.lineage.ids import IN, OUT
 from governance.lineage.nodes import NodeRef, dataset_node_id, field_node_id, job_node_id, resolve_node
 
 MAX_DEPTH = 100

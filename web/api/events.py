@@ -9,8 +9,8 @@ from flask.typing import ResponseReturnValue
 
 from governance.access import Scope
 from governance.errors import InvalidInput
-from governance.ingest.envelope import parse_event_time
 from governance.ingest.events_read import list_events
+from web.api.query_args import paging, time_arg
 from web.auth import read_switch, requires
 from web.runtime import runtime
 
@@ -19,26 +19,6 @@ bp = Blueprint("events", __name__)
 # An open window by default: no event is hidden for being old or far in the future.
 _EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
 _LATEST = datetime(9999, 12, 31, tzinfo=UTC)
-
-
-def _time_arg(name: str, default: datetime) -> datetime:
-    text = request.args.get(name)
-    if not text:
-        return default
-    try:
-        return parse_event_time(text.replace(" ", "+"))
-    except (ValueError, OverflowError):
-        raise InvalidInput(f"'{name}' must be an ISO 8601 date-time, not {text!r}") from None
-
-
-def _int_arg(name: str, default: int) -> int:
-    text = request.args.get(name)
-    if text is None:
-        return default
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput(f"'{name}' must be a whole number, not {text!r}") from None
 
 
 def _direction() -> bool:
@@ -52,13 +32,14 @@ def _direction() -> bool:
 @requires(Scope.READ, unless_off=read_switch)
 def get_lineage_events() -> ResponseReturnValue:
     """Raw events in an eventTime window, newest first, with the total count."""
+    limit, offset = paging()
     with runtime().database.session() as session:
         page = list_events(
             session,
-            after=_time_arg("after", _EARLIEST),
-            before=_time_arg("before", _LATEST),
-            limit=_int_arg("limit", 100),
-            offset=_int_arg("offset", 0),
+            after=time_arg("after") or _EARLIEST,
+            before=time_arg("before") or _LATEST,
+            limit=limit,
+            offset=offset,
             descending=_direction(),
         )
     # Stored bodies are JSON already: splice them rather than parse and re-serialize.
