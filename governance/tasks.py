@@ -20,6 +20,8 @@ from governance.logs import configure_logging
 
 PROCESS_EVENTS = "governance.ingest.process_events"
 SWEEP_BATCH = 100
+# A task folds its own events and, under a backlog, never-tried ones queued behind it, up to this.
+FOLD_BATCH = 100
 SWEEP_OUTBOX = "governance.ingest.sweep_outbox"
 QUEUE = "headwater"
 
@@ -123,6 +125,7 @@ def process_events(event_ids: list[int], request_ids: list[str | None] | None = 
                 max_attempts=settings.outbox_max_attempts,
                 interrupted=(SoftTimeLimitExceeded,),
                 request_ids=dict(zip(event_ids, request_ids or [None] * len(event_ids), strict=True)),
+                fill_to=FOLD_BATCH,
             )
     except SoftTimeLimitExceeded:
         # Out of time on a batch: each event goes back alone, so a slow one cannot hold up the rest.

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from governance.ingest.handlers import HANDLERS, EventHandler
@@ -49,6 +50,7 @@ def process_events(
     handlers: Sequence[EventHandler] = HANDLERS,
     interrupted: tuple[type[BaseException], ...] = (),
     request_ids: Mapping[int, str | None] | None = None,
+    fill_to: int = 0,
 ) -> dict[int, ProcessOutcome]:
     """Run every handler on a batch of accepted events, once; redelivered or finished ones are skipped.
 
@@ -56,9 +58,11 @@ def process_events(
     worker still reaches ``dead`` after ``max_attempts``. The batch is folded in one transaction;
     when a handler fails on it, each event is folded alone, so that only the one at fault is
     recorded, retried by the sweep with backoff, and dead after ``max_attempts``. Database trouble
-    and the ``interrupted`` errors (a time limit) propagate, so that the task decides.
+    and the ``interrupted`` errors (a time limit) propagate, so that the task decides. With
+    ``fill_to``, never-tried pending events from the backlog join the batch up to that size
+    (their outcomes are returned too).
     """
-    claimed = _claim(session, event_ids=event_ids, lease_until=now + processing_lease)
+    claimed = _claim(session, event_ids=event_ids, lease_until=now + processing_lease, fill_to=fill_to)
     outcomes = {event_id: ProcessOutcome.SKIPPED for event_id in event_ids if event_id not in claimed}
     spent = sorted(event_id for event_id, attempts in claimed.items() if attempts > max_attempts)
     if spent:
@@ -209,14 +213,37 @@ def outbox_counts(session: Session) -> OutboxCounts:
     return OutboxCounts(pending=int(pending), dead=int(dead))
 
 
-def _claim(session: Session, *, event_ids: Sequence[int], lease_until: datetime) -> dict[int, int]:
-    """Count an attempt on each pending event and lease it; the attempts, by event id."""
-    rows = session.execute(
+def _claim(
+    session: Session, *, event_ids: Sequence[int], lease_until: datetime, fill_to: int
+) -> dict[int, int]:
+    """Count an attempt on each pending event and lease it, with never-tried pending events
+    added up to ``fill_to``; the attempts, by event id."""
+    wanted = sorted(set(event_ids))
+    claim = (
         update(Outbox)
-        .where(col(Outbox.event_id).in_(sorted(set(event_ids))), col(Outbox.status) == OutboxStatus.PENDING)
         .values(attempts=col(Outbox.attempts) + 1, lease_until=lease_until)
         .returning(col(Outbox.event_id), col(Outbox.attempts))
-    ).all()
+    )
+    mine: ColumnElement[bool] = col(Outbox.event_id).in_(wanted)
+    room = fill_to - len(wanted)
+    if room > 0:
+        # Events waiting in the broker behind this message: folding them now makes one batch of
+        # a backlog of small messages; their own messages then find them done. Only never-tried
+        # events are taken (a failed one waits out its backoff), oldest lease first, and none
+        # that another worker is claiming.
+        backlog = (
+            select(col(Outbox.event_id))
+            .where(
+                col(Outbox.status) == OutboxStatus.PENDING,
+                col(Outbox.attempts) == 0,
+                col(Outbox.event_id).not_in(wanted),
+            )
+            .order_by(col(Outbox.lease_until))
+            .limit(room)
+            .with_for_update(skip_locked=True)
+        )
+        mine = or_(mine, col(Outbox.event_id).in_(backlog.scalar_subquery()))
+    rows = session.execute(claim.where(mine, col(Outbox.status) == OutboxStatus.PENDING)).all()
     session.commit()
     return {int(event_id): int(attempts) for event_id, attempts in rows}
 

@@ -152,6 +152,27 @@ def test_an_interrupted_batch_leaves_every_event_pending(session: Session) -> No
     assert statuses == dict.fromkeys(ids, (OutboxStatus.PENDING, 1))
 
 
+def test_a_task_folds_the_never_tried_backlog_behind_it(session: Session) -> None:
+    """Filling takes pending events that no one tried, not those waiting out a backoff."""
+    failed = accept(session, run_event())
+    row = session.get(Outbox, failed)
+    assert row is not None
+    row.attempts = 1  # a failure waiting for the sweep
+    session.add(row)
+    session.commit()
+    backlog = [accept(session, run_event()) for _ in range(5)]
+    outcomes = process_events(
+        session, event_ids=[backlog[0]], now=utcnow(), processing_lease=LEASE, max_attempts=3, fill_to=4
+    )
+    assert outcomes == dict.fromkeys(backlog[:4], ProcessOutcome.DONE)
+    # The stolen events' own messages find them done.
+    assert process_events(
+        session, event_ids=backlog[1:], now=utcnow(), processing_lease=LEASE, max_attempts=3
+    ) == {**dict.fromkeys(backlog[1:4], ProcessOutcome.SKIPPED), backlog[4]: ProcessOutcome.DONE}
+    statuses = {i: r.status for i in [failed, *backlog] if (r := session.get(Outbox, i)) is not None}
+    assert statuses == {failed: OutboxStatus.PENDING} | dict.fromkeys(backlog, OutboxStatus.DONE)
+
+
 def test_sweep_resends_only_events_whose_lease_expired(session: Session) -> None:
     """Pending events past their lease are re-sent; fresh and done ones are not."""
     stale = accept(session, run_event())
