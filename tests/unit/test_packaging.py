@@ -11,7 +11,7 @@ from tests.conftest import REPO
 
 
 def test_wheel_ships_the_openlineage_spec_and_the_migrations(tmp_path: Path) -> None:
-    """A non-editable install (the Docker image's) finds the schemas, migrations, API document and static files."""
+    """A non-editable install (the Docker image's) has the schemas, migrations, API document, static files."""
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(REPO)]
     built = subprocess.run(command, capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr[-2000:]
