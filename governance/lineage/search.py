@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
-from governance.lineage.catalog import JSON, iso
 from governance.lineage.nodes import dataset_node_id, job_node_id
+from governance.lineage.read_model import JSON, iso
 from governance.models import RunTransition
 
 SORTS = {"UPDATE_AT": "updated_at", "NAME": "name"}

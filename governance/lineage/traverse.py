@@ -17,10 +17,12 @@ from sqlmodel import Session
 
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
-from governance.lineage.catalog import JSON, dataset_views, job_views
+from governance.lineage.datasets import dataset_views
 from governance.lineage.facets import WHOLE_DATASET
 from governance.lineage.ids import IN, OUT
+from governance.lineage.jobs import job_views
 from governance.lineage.nodes import NodeRef, dataset_node_id, field_node_id, job_node_id, resolve_node
+from governance.lineage.read_model import JSON
 
 MAX_DEPTH = 100
 MAX_NODES = 20_000
