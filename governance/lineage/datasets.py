@@ -60,8 +60,12 @@ def _current_versions(session: Session, dataset_ids: Sequence[int]) -> dict[int,
     return {row.dataset_id: row for row in rows}
 
 
-def _column_lineage(session: Session, dataset_id: int) -> list[JSON]:
-    """Marquez's ``columnLineage`` of a dataset: each field's current inputs."""
+def _column_lineage(session: Session, dataset_id: int) -> list[JSON] | None:
+    """Marquez's ``columnLineage`` of a dataset: each field's current inputs; None when it has none.
+
+    Marquez leaves the field null for a dataset without column lineage, and its web UI offers the
+    column-lineage view whenever the field is truthy, which an empty list is.
+    """
     target, source, src_ds = (
         t.dataset_field.alias("target"),
         t.dataset_field.alias("source"),
@@ -93,7 +97,7 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON]:
                 "transformationDescription": subtype,
             }
         )
-    return [{"name": field, "inputFields": inputs} for field, inputs in by_field.items()]
+    return [{"name": field, "inputFields": inputs} for field, inputs in by_field.items()] or None
 
 
 def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) -> list[JSON]:

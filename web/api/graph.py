@@ -13,7 +13,7 @@ from governance.access import Scope
 from governance.clock import utcnow
 from governance.errors import InvalidInput
 from governance.lineage import datasets, jobs, namespaces, runs, search, tags, traverse
-from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg
+from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg, zone_arg
 from web.auth import read_switch, requires
 from web.runtime import runtime
 
@@ -215,7 +215,7 @@ def list_tags() -> ResponseReturnValue:
 @_reader
 def get_lineage_event_stats() -> ResponseReturnValue:
     """Run events per hour of the last day, or per day of the last week."""
-    period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
+    period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
         return jsonify(search.lineage_event_stats(session, period=period, timezone=zone, now=utcnow()))
 
@@ -226,6 +226,6 @@ def get_lineage_event_stats() -> ResponseReturnValue:
 @_reader
 def get_created_stats(what: str) -> ResponseReturnValue:
     """How many jobs, datasets or sources there were at the end of each interval."""
-    period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
+    period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
         return jsonify(search.created_stats(session, what, period=period, timezone=zone, now=utcnow()))
