@@ -46,6 +46,10 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
         log.warning(
             "ingest_auth_off", detail="events are accepted without a token; serve a trusted network only"
         )
+    if settings.write_auth == Switch.OFF:
+        log.warning(
+            "write_auth_off", detail="catalog edits are taken without a token; serve a trusted network only"
+        )
     app.before_request(_bind_request_id)
     app.after_request(_echo_request_id)
     return app
