@@ -12,7 +12,17 @@ from flask.typing import ResponseReturnValue
 from governance.access import Scope
 from governance.clock import utcnow
 from governance.errors import InvalidInput
-from governance.lineage import datasets, jobs, namespaces, runs, search, tags, traverse
+from governance.lineage import (
+    column_walk,
+    datasets,
+    impact,
+    jobs,
+    namespaces,
+    runs,
+    search,
+    tags,
+    traverse,
+)
 from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg, zone_arg
 from web.auth import read_switch, requires
 from web.runtime import runtime
@@ -166,7 +176,7 @@ def get_column_lineage() -> ResponseReturnValue:
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
         return jsonify(
-            traverse.column_lineage(
+            column_walk.column_lineage(
                 session, node_id, depth=depth, with_downstream=with_downstream, as_of=as_of
             )
         )
@@ -181,7 +191,7 @@ def get_impact() -> ResponseReturnValue:
     direction = request.args.get("direction", "downstream")
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
-        return jsonify(traverse.impact(session, node_id, direction=direction, depth=depth, as_of=as_of))
+        return jsonify(impact.impact(session, node_id, direction=direction, depth=depth, as_of=as_of))
 
 
 @bp.get("/search")
