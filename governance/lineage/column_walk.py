@@ -58,13 +58,21 @@ def column_walk(
         if (going_down and not downstream) or (not going_down and not upstream):
             continue
         near, far = (edges.c.source_field_id, "target") if going_down else (edges.c.target_field_id, "source")
+        # A deleted job or dataset is hidden, and with it the edges through it.
+        live = (
+            sa.select(edges)
+            .join(t.job, t.job.c.id == edges.c.job_id)
+            .join(t.dataset_field, t.dataset_field.c.id == edges.c[f"{far}_field_id"])
+            .join(t.dataset, t.dataset.c.id == t.dataset_field.c.dataset_id)
+            .where(t.job.c.deleted.is_(False), t.dataset.c.deleted.is_(False))
+        )
         frontier = set(start)
         for distance in range(1, depth + 1):
             if not frontier:
                 break
             found: set[int] = set()
             for chunk in chunks(frontier):
-                rows = session.execute(sa.select(edges).where(near.in_(chunk)))
+                rows = session.execute(live.where(near.in_(chunk)))
                 for row in rows:
                     hop = Hop(
                         int(row.source_field_id),

@@ -14,7 +14,7 @@ from governance.lineage import tables as t
 from governance.lineage.facets import WHOLE_DATASET, schema_fields
 from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
-from governance.lineage.tags import facet_field_tags, facet_tags
+from governance.lineage.tags import facet_field_tags, facet_tags, merged, steward_tags
 
 STREAM_SCHEMES = ("kafka://", "pulsar://", "kinesis://", "pubsub://", "eventhubs://")
 
@@ -79,10 +79,14 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON] | None:
         .join(target, target.c.id == ce.c.target_field_id)
         .join(source, source.c.id == ce.c.source_field_id)
         .join(src_ds, src_ds.c.id == source.c.dataset_id)
+        .join(t.job, t.job.c.id == ce.c.job_id)
         .where(
             target.c.dataset_id == dataset_id,
             sa.text("column_edge.is_current"),
             target.c.path != WHOLE_DATASET,
+            # A deleted dataset or job is hidden everywhere, its edges too.
+            src_ds.c.deleted.is_(False),
+            t.job.c.deleted.is_(False),
         )
         .order_by(target.c.path, src_ds.c.namespace, src_ds.c.name, source.c.path)
     )
@@ -101,10 +105,15 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON] | None:
 
 
 def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) -> list[JSON]:
+    """Dataset rows in Marquez's shape (``columnLineage`` left null unless ``with_lineage``)."""
     ids = [int(r.id) for r in rows]
     facets = facets_of(session, (f"dataset:{i}" for i in ids))
     fields = _fields(session, ids)
     versions = _current_versions(session, ids)
+    stewards = steward_tags(session, t.dataset_tag.c.dataset_id, ids)
+    field_stewards = steward_tags(
+        session, t.dataset_field_tag.c.field_id, (int(f.id) for d in ids for f in fields[d])
+    )
     out = []
     for row in rows:
         own = facets[f"dataset:{row.id}"]
@@ -124,12 +133,12 @@ def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) 
                     {
                         "name": f.path,
                         "type": f.type,
-                        "tags": field_tags.get(f.path, []),
+                        "tags": merged(field_tags.get(f.path, []), field_stewards.get(int(f.id), [])),
                         "description": f.description,
                     }
                     for f in fields[row.id]
                 ],
-                "tags": facet_tags(own),
+                "tags": merged(facet_tags(own), stewards.get(int(row.id), [])),
                 "lastModifiedAt": iso(version.created_at) if version else None,
                 "lastLifecycleState": text_of(own, "lifecycleStateChange", "lifecycleStateChange"),
                 "description": text_of(own, "documentation", "description"),

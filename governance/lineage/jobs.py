@@ -14,7 +14,7 @@ from governance.lineage.ids import IN, OUT
 from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
 from governance.lineage.runs import run_query, run_row, run_views, sql_unparsed
-from governance.lineage.tags import facet_tags
+from governance.lineage.tags import facet_tags, merged, steward_tags
 from governance.models import Run
 
 LATEST_RUNS = 10
@@ -46,7 +46,9 @@ def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[i
 
 
 def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
+    """Job rows in Marquez's shape, each with its latest runs and current inputs and outputs."""
     ids = [int(r.id) for r in rows]
+    stewards = steward_tags(session, t.job_tag.c.job_id, ids)
     facets = facets_of(session, (f"job:{i}" for i in ids))
     latest = _latest_runs(session, ids, LATEST_RUNS)
     # One batch for every job's runs, then split: a query per job would be N+1.
@@ -55,7 +57,7 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
     io_rows = session.execute(
         sa.select(t.job_io.c.job_id, t.job_io.c.direction, t.dataset.c.namespace, t.dataset.c.name)
         .join(t.dataset, t.dataset.c.id == t.job_io.c.dataset_id)
-        .where(t.job_io.c.job_id.in_(ids))
+        .where(t.job_io.c.job_id.in_(ids), t.dataset.c.deleted.is_(False))
         .order_by(t.dataset.c.namespace, t.dataset.c.name)
     ).all()
     io: dict[tuple[int, str], list[JSON]] = {}
@@ -88,7 +90,7 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
                 "latestRuns": job_runs,
                 "facets": own,
                 "currentVersion": (latest_run or {}).get("jobVersion", {}).get("version"),
-                "tags": facet_tags(own),
+                "tags": merged(facet_tags(own), stewards.get(int(row.id), [])),
             }
         )
     return out

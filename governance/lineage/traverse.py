@@ -67,9 +67,16 @@ def _io_rows(
 ) -> set[tuple[int, str, int]]:
     found: set[tuple[int, str, int]] = set()
     for chunk in chunks(ids):
+        # A deleted job or dataset is hidden, and with it the paths through it.
         rows = session.execute(
-            sa.select(io.c.job_id, io.c.direction, io.c.dataset_id).where(
-                key.in_(chunk), io.c.direction == direction
+            sa.select(io.c.job_id, io.c.direction, io.c.dataset_id)
+            .join(t.job, t.job.c.id == io.c.job_id)
+            .join(t.dataset, t.dataset.c.id == io.c.dataset_id)
+            .where(
+                key.in_(chunk),
+                io.c.direction == direction,
+                t.job.c.deleted.is_(False),
+                t.dataset.c.deleted.is_(False),
             )
         )
         found.update((int(j), str(d), int(ds)) for j, d, ds in rows)
