@@ -15,10 +15,9 @@ from sqlmodel import Session
 
 from governance.config import Settings
 from governance.db import Database
-from tests.builders import BASE_TIME, mint_token, run_event
+from tests.builders import BASE_TIME, encode, mint_token, run_event
 from tests.graph_events import column_lineage, dataset, fold, schema
 from tests.unit.problems import assert_problem
-from tests.unit.test_marquez_web_ui import encode
 from web import create_app
 
 LAKE = "s3://blob-sink"
@@ -37,7 +36,7 @@ LOAD_PATH = f"/api/v1/namespaces/{encode(ORCHESTRATOR)}/jobs/{encode(LOAD)}"
 PUBLISH_PATH = f"/api/v1/namespaces/{encode(ORCHESTRATOR)}/jobs/{encode(PUBLISH)}"
 
 
-def _estate() -> list[dict[str, Any]]:
+def estate() -> list[dict[str, Any]]:
     """lake raw --load--> warehouse table --publish--> warehouse report, with declared column edges."""
     raw = dataset(LAKE, RAW, schema=schema("user_id", "email"))
     table = dataset(
@@ -80,7 +79,7 @@ def steward(
     session: Session, client: FlaskClient, database: Database, settings: Settings
 ) -> Iterator[FlaskClient]:
     """The client, with the estate folded and a token with the read and write scopes on every request."""
-    fold(session, _estate())
+    fold(session, estate())
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {mint_token(database, settings, 'read', 'write')}"
     yield client
 
@@ -282,7 +281,7 @@ def test_writes_need_the_write_scope(
     session: Session, client: FlaskClient, database: Database, settings: Settings
 ) -> None:
     """No token is 401, a read token 403; write and admin tokens may edit."""
-    fold(session, _estate())
+    fold(session, estate())
     reader = mint_token(database, settings, "read")
     for call in (
         lambda headers: client.post(f"{TABLE_PATH}/tags/x", headers=headers),
@@ -300,7 +299,7 @@ def test_writes_need_the_write_scope(
 
 def test_write_auth_off_takes_edits_without_a_token(settings: Settings, session: Session) -> None:
     """HEADWATER_WRITE_AUTH=off, for Marquez's UI on a trusted network: no token needed to edit."""
-    fold(session, _estate())
+    fold(session, estate())
     app: Flask = create_app(settings.model_copy(update={"write_auth": "off"}), enqueue=lambda *_: None)
     try:
         client = app.test_client()

@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
-from tests.builders import BASE_TIME, run_event
+from tests.builders import BASE_TIME, encode, run_event
 from tests.graph_events import column_lineage, dataset, fold, schema
 
 # Names holding "/", ":" and "@", as real estates have them.
@@ -36,11 +35,6 @@ RUN_ID = str(uuid.UUID(int=101))
 
 NULLABLE_STR = (str, type(None))
 NULLABLE_INT = (int, type(None))
-
-
-def encode(text: str) -> str:
-    """JavaScript's ``encodeURIComponent``, which the UI applies to each name."""
-    return quote(text, safe="-_.!~*'()")
 
 
 def _estate() -> list[dict[str, Any]]:
