@@ -3,19 +3,20 @@
 Each row of the read table in ``shared/corpora/marquez/WEB_UI.md`` (#1 to #16) is a case: the
 request exactly as the UI builds it (names ``encodeURIComponent``-ed in paths and node ids, ``q``
 and ``timezone`` unencoded, times with a literal ``Z``) and the fields it reads, each with the
-type it must have. A path like ``jobs[].latestRuns[].id`` means that field of every item, and at
-least one item must be there, so a case cannot pass on an empty answer.
+type it must have, as data in ``tests/fixtures/marquez/web_ui_reads.yaml``. Further tests check
+what types cannot: node ids, edges, the state filter, the event window, search per keystroke.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from flask.testing import FlaskClient
 from sqlmodel import Session
 
@@ -32,9 +33,6 @@ JOB = "etl/daily:load@v2"
 STREAM_JOB = "flink/plays:sessionize"
 FAILING_JOB = "nightly@backfill"
 RUN_ID = str(uuid.UUID(int=101))
-
-NULLABLE_STR = (str, type(None))
-NULLABLE_INT = (int, type(None))
 
 
 def _estate() -> list[dict[str, Any]]:
@@ -126,250 +124,46 @@ def values(document: Any, path: str) -> list[Any]:
     return found
 
 
-@dataclass(frozen=True)
-class Row:
-    """One call of the UI: where, the URL as it sends it, and the fields it reads with their types."""
-
-    number: int
-    url: str
-    reads: dict[str, type | tuple[type, ...]]
-
-
-RUN_STATE = "FAILED"
+CASES = Path(__file__).parents[1] / "fixtures" / "marquez" / "web_ui_reads.yaml"
+TYPES: dict[str, type] = {"str": str, "int": int, "bool": bool, "list": list, "dict": dict}
+NAMES = {
+    "lake": encode(LAKE),
+    "warehouse": encode(WAREHOUSE),
+    "orchestrator": encode(ORCHESTRATOR),
+    "raw": encode(RAW),
+    "table": encode(TABLE),
+    "job": encode(JOB),
+    "run_id": RUN_ID,
+}
+DATASET_NODE = "dataset:{warehouse}:{table}".format(**NAMES)
+JOB_NODE = "job:{orchestrator}:{job}".format(**NAMES)
 DAY_START, DAY_END = "2026-01-05T00:00:00.000Z", "2026-01-05T23:59:59.000Z"
-DATASET_NODE = f"dataset:{encode(WAREHOUSE)}:{encode(TABLE)}"
-JOB_NODE = f"job:{encode(ORCHESTRATOR)}:{encode(JOB)}"
-
-ROWS = [
-    Row(1, "/api/v1/namespaces", {"namespaces[].name": str, "namespaces[].isHidden": bool}),
-    Row(2, "/api/v1/tags", {"tags[].name": str, "tags[].description": NULLABLE_STR}),
-    *(
-        Row(
-            3,
-            f"/api/v1/stats/lineage-events?period={period}&timezone=Europe/Berlin",
-            {
-                "[].startInterval": str,
-                "[].endInterval": str,
-                "[].start": int,
-                "[].complete": int,
-                "[].fail": int,
-                "[].abort": int,
-            },
-        )
-        for period in ("DAY", "WEEK")
-    ),
-    *(
-        Row(
-            4,
-            f"/api/v1/stats/{what}?period=DAY&timezone=Europe/Berlin",
-            {"[].startInterval": str, "[].endInterval": str, "[].count": int},
-        )
-        for what in ("jobs", "datasets", "sources")
-    ),
-    *(
-        Row(
-            5,
-            f"/api/v1/jobs?limit=10&offset=0{extra}",
-            {
-                "totalCount": int,
-                "jobs[].id.namespace": str,
-                "jobs[].id.name": str,
-                "jobs[].name": str,
-                "jobs[].namespace": str,
-                "jobs[].type": str,
-                "jobs[].tags": list,
-                "jobs[].createdAt": str,
-                "jobs[].updatedAt": str,
-                "jobs[].latestRun.state": str,
-                "jobs[].latestRun.durationMs": NULLABLE_INT,
-                "jobs[].latestRuns[].id": str,
-                "jobs[].latestRuns[].state": str,
-                "jobs[].latestRuns[].durationMs": NULLABLE_INT,
-            },
-        )
-        for extra in ("", f"&lastRunStates={RUN_STATE}")
-    ),
-    Row(
-        6,
-        f"/api/v1/namespaces/{encode(ORCHESTRATOR)}/jobs?limit=20&offset=0",
-        {
-            "totalCount": int,
-            "jobs[].name": str,
-            "jobs[].namespace": str,
-            "jobs[].updatedAt": str,
-            "jobs[].latestRun.state": str,
-            "jobs[].latestRun.durationMs": NULLABLE_INT,
-        },
-    ),
-    Row(
-        7,
-        f"/api/v1/namespaces/{encode(WAREHOUSE)}/datasets?limit=20&offset=0",
-        {
-            "totalCount": int,
-            "datasets[].name": str,
-            "datasets[].sourceName": str,
-            "datasets[].updatedAt": str,
-            "datasets[].deleted": bool,
-            "datasets[].facets.dataQualityAssertions.assertions[].assertion": str,
-            "datasets[].facets.dataQualityAssertions.assertions[].column": str,
-            "datasets[].facets.dataQualityAssertions.assertions[].success": bool,
-            "datasets[].columnLineage[].name": str,
-            "datasets[].id.namespace": str,
-            "datasets[].id.name": str,
-        },
-    ),
-    *(
-        Row(
-            8,
-            f"/api/v1/lineage?nodeId={node}&depth=2",
-            {
-                "graph[].id": str,
-                "graph[].type": str,
-                "graph[].inEdges": list,
-                "graph[].outEdges": list,
-                "graph[].data.name": str,
-                "graph[].data.namespace": str,
-                "graph[].data.description": NULLABLE_STR,
-                "graph[].data.updatedAt": str,
-            },
-        )
-        for node in (DATASET_NODE, JOB_NODE)
-    ),
-    Row(
-        9,
-        f"/api/v1/namespaces/{encode(WAREHOUSE)}/datasets/{encode(TABLE)}",
-        {
-            "name": str,
-            "namespace": str,
-            "description": NULLABLE_STR,
-            "tags": list,
-            "createdAt": str,
-            "type": str,
-            "fields[].name": str,
-            "fields[].type": NULLABLE_STR,
-            "fields[].description": NULLABLE_STR,
-            "fields[].tags": list,
-            "facets": dict,
-            "facets.dataQualityAssertions": dict,
-            "columnLineage[].name": str,
-        },
-    ),
-    Row(
-        10,
-        f"/api/v1/namespaces/{encode(WAREHOUSE)}/datasets/{encode(TABLE)}/versions?limit=10&offset=0",
-        {
-            "totalCount": int,
-            "versions[].version": str,
-            "versions[].createdAt": str,
-            "versions[].fields": list,
-            "versions[].createdByRun.id": str,
-            "versions[].lifecycleState": NULLABLE_STR,
-            "versions[].facets": dict,
-        },
-    ),
-    Row(
-        11,
-        f"/api/v1/namespaces/{encode(ORCHESTRATOR)}/jobs/{encode(JOB)}",
-        {
-            "name": str,
-            "namespace": str,
-            "description": NULLABLE_STR,
-            "location": NULLABLE_STR,
-            "createdAt": str,
-            "updatedAt": str,
-            "type": str,
-            "tags": list,
-            "parentJobName": NULLABLE_STR,
-            "latestRun.id": str,
-            "latestRun.state": str,
-            "latestRun.startedAt": NULLABLE_STR,
-            "latestRun.facets": dict,
-            "latestRuns[].state": str,
-            "latestRuns[].endedAt": NULLABLE_STR,
-            "latestRuns[].durationMs": NULLABLE_INT,
-        },
-    ),
-    *(
-        Row(
-            12,
-            f"/api/v1/namespaces/{encode(ORCHESTRATOR)}/jobs/{encode(JOB)}/runs?{paging}",
-            {
-                "totalCount": int,
-                "runs[].id": str,
-                "runs[].state": str,
-                "runs[].createdAt": str,
-                "runs[].startedAt": NULLABLE_STR,
-                "runs[].endedAt": NULLABLE_STR,
-                "runs[].durationMs": NULLABLE_INT,
-                "runs[].facets": dict,
-            },
-        )
-        for paging in ("limit=14&offset=0", "limit=10&offset=0")
-    ),
-    Row(
-        13,
-        f"/api/v1/jobs/runs/{RUN_ID}/facets?type=job",
-        {
-            "facets": dict,
-            "facets.sql.query": str,
-            "facets.sourceCode.sourceCode": str,
-            "facets.sourceCode.language": str,
-        },
-    ),
-    Row(
-        14,
-        f"/api/v1/column-lineage?nodeId={DATASET_NODE}&depth=2&withDownstream=true",
-        {
-            "graph[].id": str,
-            "graph[].data.namespace": str,
-            "graph[].data.dataset": str,
-            "graph[].data.field": str,
-            "graph[].inEdges": list,
-            "graph[].outEdges": list,
-        },
-    ),
-    Row(
-        15,
-        f"/api/v1/events/lineage?limit=50&before={DAY_END}&after={DAY_START}&offset=0&sortDirection=desc",
-        {
-            "totalCount": int,
-            "events[].eventType": str,
-            "events[].eventTime": str,
-            "events[].run.runId": str,
-            "events[].job.name": str,
-            "events[].job.namespace": str,
-        },
-    ),
-    *(
-        Row(
-            16,
-            f"/api/v1/search?q={q}&sort={sort}&limit=100{extra}",
-            {
-                "results[].name": str,
-                "results[].namespace": str,
-                "results[].type": str,
-                "results[].nodeId": str,
-                "results[].updatedAt": str,
-            },
-        )
-        for q, sort, extra in (
-            ("instance.sch", "UPDATE_AT", ""),
-            ("etl/daily:load@", "NAME", "&filter=JOB"),
-            ("raw/events:2024@", "UPDATE_AT", "&filter=DATASET"),
-        )
-    ),
-]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda row: f"{row.number}:{row.url[8:60]}")
-def test_every_field_the_ui_reads_is_there_with_its_type(ui: FlaskClient, row: Row) -> None:
+def _kind(name: str) -> type | tuple[type, ...]:
+    """``str`` is str, ``str?`` is str or None."""
+    base = TYPES[name.rstrip("?")]
+    return (base, type(None)) if name.endswith("?") else base
+
+
+def _calls() -> Iterator[Any]:
+    for case in yaml.safe_load(CASES.read_text()):
+        reads = {path: _kind(kind) for path, kind in case["reads"].items()}
+        for url in case["urls"]:
+            yield pytest.param(url.format(**NAMES), reads, id=f"{case['row']}:{url[8:60]}")
+
+
+@pytest.mark.parametrize(("url", "reads"), list(_calls()))
+def test_every_field_the_ui_reads_is_there_with_its_type(
+    ui: FlaskClient, url: str, reads: dict[str, type | tuple[type, ...]]
+) -> None:
     """The UI's call answers 200 with each field it dereferences, of the type it expects."""
-    response = ui.get(row.url)
+    response = ui.get(url)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     body = response.get_json()
-    for path, kind in row.reads.items():
+    for path, kind in reads.items():
         for value in values(body, path):
-            assert isinstance(value, kind), f"#{row.number} {path}: {value!r:.100} is not {kind}"
+            assert isinstance(value, kind), f"{url} {path}: {value!r:.100} is not {kind}"
 
 
 def _graph(ui: FlaskClient, url: str) -> dict[str, dict[str, Any]]:
@@ -436,7 +230,7 @@ def test_namespaces_and_names_round_trip_through_the_encoded_paths(ui: FlaskClie
 
 def test_job_filter_by_last_run_state_keeps_only_those_jobs(ui: FlaskClient) -> None:
     """#5 with a state chip: only jobs whose latest run failed."""
-    page = ui.get(f"/api/v1/jobs?limit=10&offset=0&lastRunStates={RUN_STATE}").get_json()
+    page = ui.get("/api/v1/jobs?limit=10&offset=0&lastRunStates=FAILED").get_json()
     assert [(j["name"], j["latestRun"]["state"]) for j in page["jobs"]] == [(FAILING_JOB, "FAILED")]
     assert page["totalCount"] == 1
 
