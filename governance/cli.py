@@ -192,7 +192,13 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-@click.option("--scope", "scopes", multiple=True, required=True, help="ingest, read or admin; repeatable.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="ingest, read, write (edit tags, soft-delete datasets and jobs) or admin; repeatable.",
+)
 @click.option("--expires-days", type=click.IntRange(1, 3650), help="Expire after this many days.")
 def token_create(name: str, scopes: tuple[str, ...], expires_days: int | None) -> None:
     """Mint a token and print its secret, which is not shown again."""

@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, json, request
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -83,6 +84,18 @@ def _http_problem(err: HTTPException) -> Response:
     return response
 
 
+def _invalid_body(err: ValidationError) -> Response:
+    """A request body that is not what its model takes: 422, a JSON pointer per error."""
+    errors = [
+        {"pointer": "".join(f"/{part}" for part in e["loc"]), "detail": e["msg"]} for e in err.errors()[:50]
+    ]
+    first = errors[0]
+    detail = f"{first['pointer'] or 'the body'}: {first['detail']}"
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem(422, title="Invalid input", code=InvalidInput.code, detail=detail, errors=errors)
+
+
 def _unavailable(err: DBAPIError) -> Response:
     cause = err.orig if err.orig is not None else err
     # The driver's first line says what failed (locked, refused, terminated); never the SQL.
@@ -108,6 +121,7 @@ def _internal(err: Exception) -> Response:
 def init_app(app: Flask) -> None:
     """Register one handler per exception family."""
     app.register_error_handler(GovernanceError, problem_for)
+    app.register_error_handler(ValidationError, _invalid_body)
     app.register_error_handler(HTTPException, _http_problem)
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(Exception, _internal)

@@ -23,8 +23,9 @@ _DISPLAY_CHARS = 10
 class Scope(StrEnum):
     """What a token may do; ``admin`` may do everything."""
 
-    INGEST = "ingest"
-    READ = "read"
+    INGEST = "ingest"  # send OpenLineage events
+    READ = "read"  # read the catalog, the lineage graph and the raw events
+    WRITE = "write"  # edit catalog metadata: tags and soft deletes of datasets and jobs
     ADMIN = "admin"
 
 

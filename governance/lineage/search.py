@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
-from governance.lineage.catalog import JSON, iso
 from governance.lineage.nodes import dataset_node_id, job_node_id
+from governance.lineage.read_model import JSON, iso
 from governance.models import RunTransition
 
 SORTS = {"UPDATE_AT": "updated_at", "NAME": "name"}
@@ -128,11 +128,13 @@ def lineage_event_stats(session: Session, *, period: str, timezone: str, now: da
 def created_stats(session: Session, what: str, *, period: str, timezone: str, now: datetime) -> list[JSON]:
     """How many jobs, datasets or sources (namespaces of datasets) existed at each interval's end."""
     intervals = _intervals(period, timezone, now)
+    table = t.job if what == "jobs" else t.dataset
+    # Deleted datasets and jobs are hidden from the counts as from the lists.
+    live = sa.select(table.c.namespace, table.c.created_at).where(table.c.deleted.is_(False)).subquery()
+    source: Any = live
     if what == "sources":
-        column = sa.func.min(t.dataset.c.created_at)
-        source: Any = sa.select(column.label("created_at")).group_by(t.dataset.c.namespace).subquery()
-    else:
-        source = t.job if what == "jobs" else t.dataset
+        column = sa.func.min(live.c.created_at)
+        source = sa.select(column.label("created_at")).group_by(live.c.namespace).subquery()
     counts = session.execute(
         sa.select(*(sa.func.count().filter(source.c.created_at < end) for _, end in intervals))
     ).one()

@@ -12,8 +12,18 @@ from flask.typing import ResponseReturnValue
 from governance.access import Scope
 from governance.clock import utcnow
 from governance.errors import InvalidInput
-from governance.lineage import catalog, search, traverse
-from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg
+from governance.lineage import (
+    column_walk,
+    datasets,
+    impact,
+    jobs,
+    namespaces,
+    runs,
+    search,
+    tags,
+    traverse,
+)
+from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg, zone_arg
 from web.auth import read_switch, requires
 from web.runtime import runtime
 
@@ -31,7 +41,7 @@ def list_namespaces() -> ResponseReturnValue:
     """Every namespace."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_namespaces(session, limit=limit, offset=offset))
+        return jsonify(namespaces.list_namespaces(session, limit=limit, offset=offset))
 
 
 @bp.get("/namespaces/<name:namespace>")
@@ -39,7 +49,7 @@ def list_namespaces() -> ResponseReturnValue:
 def get_namespace(namespace: str) -> ResponseReturnValue:
     """One namespace."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_namespace(session, namespace))
+        return jsonify(namespaces.get_namespace(session, namespace))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets")
@@ -48,7 +58,7 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
     """A namespace's datasets."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_datasets(session, namespace, limit=limit, offset=offset))
+        return jsonify(datasets.list_datasets(session, namespace, limit=limit, offset=offset))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>")
@@ -56,7 +66,7 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
 def get_dataset(namespace: str, dataset: str) -> ResponseReturnValue:
     """One dataset."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_dataset(session, namespace, dataset))
+        return jsonify(datasets.get_dataset(session, namespace, dataset))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>/versions")
@@ -65,7 +75,9 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
     """A dataset's versions, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_dataset_versions(session, namespace, dataset, limit=limit, offset=offset))
+        return jsonify(
+            datasets.list_dataset_versions(session, namespace, dataset, limit=limit, offset=offset)
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>/versions/<name:version>")
@@ -73,7 +85,7 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
 def get_dataset_version(namespace: str, dataset: str, version: str) -> ResponseReturnValue:
     """One version of a dataset."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_dataset_version(session, namespace, dataset, version))
+        return jsonify(datasets.get_dataset_version(session, namespace, dataset, version))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs")
@@ -82,7 +94,7 @@ def list_namespace_jobs(namespace: str) -> ResponseReturnValue:
     """A namespace's jobs."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_jobs(session, namespace, limit=limit, offset=offset))
+        return jsonify(jobs.list_jobs(session, namespace, limit=limit, offset=offset))
 
 
 @bp.get("/jobs")
@@ -95,7 +107,7 @@ def list_jobs() -> ResponseReturnValue:
     if unknown:
         raise InvalidInput(f"lastRunStates must be among {sorted(RUN_STATES)}, not {unknown}")
     with runtime().database.session() as session:
-        return jsonify(catalog.list_jobs(session, None, limit=limit, offset=offset, last_run_states=states))
+        return jsonify(jobs.list_jobs(session, None, limit=limit, offset=offset, last_run_states=states))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>")
@@ -103,7 +115,7 @@ def list_jobs() -> ResponseReturnValue:
 def get_job(namespace: str, job: str) -> ResponseReturnValue:
     """One job."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_job(session, namespace, job))
+        return jsonify(jobs.get_job(session, namespace, job))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>/versions")
@@ -112,7 +124,7 @@ def list_job_versions(namespace: str, job: str) -> ResponseReturnValue:
     """A job's versions, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_job_versions(session, namespace, job, limit=limit, offset=offset))
+        return jsonify(jobs.list_job_versions(session, namespace, job, limit=limit, offset=offset))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>/runs")
@@ -121,7 +133,7 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
     """A job's runs, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_runs(session, namespace, job, limit=limit, offset=offset))
+        return jsonify(runs.list_runs(session, namespace, job, limit=limit, offset=offset))
 
 
 @bp.get("/jobs/runs/<name:run_id>")
@@ -129,7 +141,7 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
 def get_run(run_id: str) -> ResponseReturnValue:
     """One run."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_run(session, run_id))
+        return jsonify(runs.get_run(session, run_id))
 
 
 @bp.get("/jobs/runs/<name:run_id>/facets")
@@ -140,7 +152,7 @@ def get_run_facets(run_id: str) -> ResponseReturnValue:
     if kind not in {"run", "job"}:
         raise InvalidInput(f"type must be run or job, not {kind!r}")
     with runtime().database.session() as session:
-        return jsonify(catalog.get_run_facets(session, run_id, of_job=kind == "job"))
+        return jsonify(runs.get_run_facets(session, run_id, of_job=kind == "job"))
 
 
 @bp.get("/lineage")
@@ -164,7 +176,7 @@ def get_column_lineage() -> ResponseReturnValue:
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
         return jsonify(
-            traverse.column_lineage(
+            column_walk.column_lineage(
                 session, node_id, depth=depth, with_downstream=with_downstream, as_of=as_of
             )
         )
@@ -179,7 +191,7 @@ def get_impact() -> ResponseReturnValue:
     direction = request.args.get("direction", "downstream")
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
-        return jsonify(traverse.impact(session, node_id, direction=direction, depth=depth, as_of=as_of))
+        return jsonify(impact.impact(session, node_id, direction=direction, depth=depth, as_of=as_of))
 
 
 @bp.get("/search")
@@ -206,14 +218,14 @@ def get_search() -> ResponseReturnValue:
 def list_tags() -> ResponseReturnValue:
     """Every tag."""
     with runtime().database.session() as session:
-        return jsonify(catalog.list_tags(session))
+        return jsonify(tags.list_tags(session))
 
 
 @bp.get("/stats/lineage-events")
 @_reader
 def get_lineage_event_stats() -> ResponseReturnValue:
     """Run events per hour of the last day, or per day of the last week."""
-    period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
+    period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
         return jsonify(search.lineage_event_stats(session, period=period, timezone=zone, now=utcnow()))
 
@@ -224,6 +236,6 @@ def get_lineage_event_stats() -> ResponseReturnValue:
 @_reader
 def get_created_stats(what: str) -> ResponseReturnValue:
     """How many jobs, datasets or sources there were at the end of each interval."""
-    period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
+    period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
         return jsonify(search.created_stats(session, what, period=period, timezone=zone, now=utcnow()))

@@ -1,10 +1,26 @@
-"""Response shapes of the API, in one place."""
+"""Request models and response shapes of the API, in one place."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from governance.ingest.accept import Acceptance, BatchResult
+from governance.lineage.tagging import Tag
+
+
+class TagIn(BaseModel):
+    """The body of ``PUT /tags/{tag}``: Marquez's ``{"description": ...}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    description: str | None = None
+
+
+def tag(value: Tag) -> dict[str, Any]:
+    """A tag as Marquez writes it."""
+    return {"name": value.name, "description": value.description}
 
 
 def acceptance(result: Acceptance) -> dict[str, Any]:
