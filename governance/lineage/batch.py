@@ -22,6 +22,7 @@ from governance.lineage.edge_spec import EdgeSpec
 from governance.lineage.facets import declared_edges
 from governance.lineage.ids import IN, OUT, dataset_version_uuid
 from governance.lineage.sql_cache import sql_material
+from governance.lineage.tags import facet_tag_names
 
 JobRef = tuple[str, str]
 Span = tuple[datetime, datetime]
@@ -106,6 +107,7 @@ class GraphBatch:
         _widen(self.namespaces, job[0], at)
         _widen(self.jobs, job, at)
         self._facets(("job", job), job_raw.get("facets"), stamp)
+        self._tags(job_raw.get("facets"), at)
         self._datasets(inputs, outputs, stamp)
         run_uuid = event.run_uuid
         if event.kind != EventKind.RUN.value or run_uuid is None:
@@ -142,8 +144,13 @@ class GraphBatch:
             self._facets(("dataset", ref), facets, stamp)
             if "schema" in facets:
                 self.schema_datasets.add(ref)
-            for name in _tag_names(facets.get("tags")):
-                self.tags[name] = min(self.tags.get(name, stamp[0]), stamp[0])
+            self._tags(facets, stamp[0])
+
+    def _tags(self, facets: Mapping[str, Any] | None, at: datetime) -> None:
+        if not isinstance(facets, dict) or not isinstance(facets.get("tags"), dict):
+            return
+        for name in facet_tag_names(facets):
+            self.tags[name] = min(self.tags.get(name, at), at)
 
     def _run(self, run_uuid: uuid.UUID, job: JobRef, body: Mapping[str, Any], stamp: Newest) -> None:
         known = self.runs.get(run_uuid)
@@ -205,15 +212,6 @@ def _wider(span: Span, at: datetime) -> Span:
 def _widen(spans: dict[Any, Span], key: Any, at: datetime) -> None:
     known = spans.get(key)
     spans[key] = (at, at) if known is None else _wider(known, at)
-
-
-def _tag_names(tags_facet: Any) -> set[str]:
-    tags = tags_facet.get("tags") if isinstance(tags_facet, dict) else None
-    return {
-        str(tag["key"] if not tag.get("value") else f"{tag['key']}:{tag['value']}")
-        for tag in (tags if isinstance(tags, list) else [])
-        if isinstance(tag, dict) and isinstance(tag.get("key"), str)
-    }
 
 
 def _declared(outputs: Sequence[Mapping[str, Any]]) -> Iterable[EdgeSpec]:

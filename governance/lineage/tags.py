@@ -35,6 +35,11 @@ def _facet_entries(facets: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [tag for tag in tags if isinstance(tag, dict) and isinstance(tag.get("key"), str)]
 
 
+def facet_tag_names(facets: Mapping[str, Any]) -> set[str]:
+    """Every tag of a ``tags`` facet, field-level ones included, by name (the tag list's names)."""
+    return {_label(tag) for tag in _facet_entries(facets)}
+
+
 def facet_tags(facets: Mapping[str, Any]) -> list[str]:
     """The dataset- or job-level tags of a ``tags`` facet, by name."""
     return sorted({_label(tag) for tag in _facet_entries(facets) if not tag.get("field")})

@@ -277,6 +277,36 @@ def test_a_deleted_job_is_hidden_and_so_are_the_paths_through_it(steward: FlaskC
     )
 
 
+def test_a_new_event_brings_back_a_deleted_dataset_and_job(steward: FlaskClient, session: Session) -> None:
+    """As in Marquez, a soft delete lasts until a producer names the dataset or job again."""
+    ok(steward.delete(TABLE_PATH))
+    ok(steward.delete(PUBLISH_PATH))
+    assert_problem(steward.get(TABLE_PATH), 404)
+    fold(
+        session,
+        [
+            run_event(
+                "COMPLETE",
+                at=BASE_TIME + timedelta(hours=1),
+                job=PUBLISH,
+                namespace=ORCHESTRATOR,
+                inputs=[dataset(WAREHOUSE, TABLE)],
+                outputs=[dataset(WAREHOUSE, REPORT)],
+            )
+        ],
+    )
+    assert ok(steward.get(TABLE_PATH))["deleted"] is False
+    assert ok(steward.get(PUBLISH_PATH))["name"] == PUBLISH
+    graph = ok(steward.get(f"/api/v1/lineage?nodeId=dataset:{encode(WAREHOUSE)}:{encode(TABLE)}&depth=5"))
+    assert f"dataset:{WAREHOUSE}:{REPORT}" in {node["id"] for node in graph["graph"]}
+
+
+def test_job_facet_tags_are_in_the_tag_list(steward: FlaskClient) -> None:
+    """Tags a producer puts on a job are known tags, as those on datasets are."""
+    names = {tag["name"] for tag in ok(steward.get("/api/v1/tags"))["tags"]}
+    assert {"tier:1", "gold", "owner:data@team"} <= names
+
+
 def test_writes_need_the_write_scope(
     session: Session, client: FlaskClient, database: Database, settings: Settings
 ) -> None:
