@@ -16,21 +16,12 @@ from governance import schema_migrations
 from governance.access import create_token, list_tokens, parse_scopes, revoke_token
 from governance.clock import utcnow
 from governance.config import Settings, get_settings
+from governance.connect import openlineage_yml
 from governance.db import Database
 from governance.errors import GovernanceError
 from governance.ingest.sender import Sender, SendResult, events_in_dir, events_in_text
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-OPENLINEAGE_YML = """transport:
-  type: http
-  url: {url}
-  endpoint: api/v1/lineage
-  compression: gzip
-  auth:
-    type: api_key
-    apiKey: {token}
-"""
 
 
 class HeadwaterGroup(click.Group):
@@ -105,7 +96,7 @@ def _announce(settings: Settings, base_url: str, *, demo: bool) -> None:
         f"\nHeadwater is ready at {url}\n"
         f"  ingest token (shown once): {token.secret}\n"
         f"  point OpenLineage clients at it with this openlineage.yml:\n\n"
-        + OPENLINEAGE_YML.format(url=url, token=token.secret)
+        + openlineage_yml(url, token.secret)
     )
 
 
