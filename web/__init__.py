@@ -11,7 +11,7 @@ from flask import Flask, Response, g, request
 from governance.config import Settings, Switch, get_settings
 from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
-from web import problems, runtime
+from web import headers, problems, ratelimit, runtime, security, security_routes
 from web.api import events, graph, ingest, openapi
 from web.raw_paths import NameConverter, RawPathMiddleware
 from web.runtime import Enqueue
@@ -30,9 +30,12 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     # One byte over the cap, so that a chunked body (no Content-Length) that reaches the cap
     # shows the ingest path it is too large instead of ending there silently.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
-    runtime.init_app(app, settings, enqueue)
+    state = runtime.init_app(app, settings, enqueue)
     warm_up()
     problems.init_app(app)
+    security.init_app(app, settings, state.pepper)
+    limiter = ratelimit.init_app(app, settings)
+    headers.init_app(app)
     app.register_blueprint(ingest.bp, url_prefix="/api/v1")
     # DataHub's path for the same contract, so integrations configured for it work unchanged.
     app.register_blueprint(ingest.bp, url_prefix="/openapi/openlineage/api/v1", name="ingest_datahub")
@@ -42,6 +45,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     from web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    security_routes.declare(app, limiter, settings)
     if settings.ingest_auth == Switch.OFF:
         log.warning(
             "ingest_auth_off", detail="events are accepted without a token; serve a trusted network only"

@@ -44,7 +44,8 @@ def test_visible_is_every_layer_granting_it(
     for layer in layers:
         grants = grants.narrowed(Grant(ns, n) for ns, n in layer)
     expected = all(
-        any(reference_match(ns, namespace) and reference_match(n, name) for ns, n in layer) for layer in layers
+        any(reference_match(ns, namespace) and reference_match(n, name) for ns, n in layer)
+        for layer in layers
     )
     assert visible(grants, namespace, name) == expected
     if expected:

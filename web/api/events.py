@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
-from governance.access import Scope
+from governance.access import Permission
 from governance.errors import InvalidInput
 from governance.ingest.events_read import list_events
 from web.api.query_args import paging, time_arg
@@ -29,7 +29,7 @@ def _direction() -> bool:
 
 
 @bp.get("/events/lineage")
-@requires(Scope.READ, unless_off=read_switch)
+@requires(Permission.CATALOG_READ, unless_off=read_switch)
 def get_lineage_events() -> ResponseReturnValue:
     """Raw events in an eventTime window, newest first, with the total count."""
     limit, offset = paging()

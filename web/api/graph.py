@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from governance.access import Scope
+from governance.access import Permission
 from governance.clock import utcnow
 from governance.errors import InvalidInput
 from governance.lineage import catalog, search, traverse
@@ -22,7 +22,7 @@ DEFAULT_DEPTH = 20
 RUN_STATES = {"NEW", "RUNNING", "COMPLETED", "FAILED", "ABORTED"}
 
 
-_reader = requires(Scope.READ, unless_off=read_switch)
+_reader = requires(Permission.CATALOG_READ, unless_off=read_switch)
 
 
 @bp.get("/namespaces")
