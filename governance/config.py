@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     )
     ratelimit_storage_url: str = Field(
         "",
-        description="Where rate-limit counters live; empty means Redis when the broker is Redis, else memory.",
+        description="Where rate-limit counters live; empty: the Redis broker, else memory.",
     )
     login_rate_limit: str = Field("10 per minute", description="Sign-in attempts allowed per client address.")
     token_rate_limit: str = Field("20 per hour", description="Token creations allowed per caller.")

@@ -13,8 +13,8 @@ from prometheus_client.registry import Collector
 
 from governance.ingest.process import outbox_counts
 from governance.readiness import check_readiness
-from web.runtime import runtime
 from web.auth import public
+from web.runtime import runtime
 
 bp = Blueprint("health", __name__)
 

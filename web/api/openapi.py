@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
+
 from web.auth import public
 
 bp = Blueprint("openapi", __name__)
