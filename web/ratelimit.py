@@ -7,7 +7,7 @@ store), so that every web process counts together; else in each process's memory
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from flask import Flask
 from flask_limiter import Limiter
@@ -50,11 +50,11 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
 
 def limit_sign_in(limiter: Limiter, settings: Settings, view: F) -> F:
     """Limit sign-in attempts (POSTs) per client address."""
-    limited: F = limiter.limit(settings.login_rate_limit, methods=["POST"], key_func=get_remote_address)(view)
-    return limited
+    decorate = limiter.limit(settings.login_rate_limit, methods=["POST"], key_func=get_remote_address)
+    return cast(F, decorate(view))
 
 
 def limit_token_creation(limiter: Limiter, settings: Settings, view: F) -> F:
     """Limit token creations (POSTs) per caller."""
-    limited: F = limiter.limit(settings.token_rate_limit, methods=["POST"], key_func=caller_key)(view)
-    return limited
+    decorate = limiter.limit(settings.token_rate_limit, methods=["POST"], key_func=caller_key)
+    return cast(F, decorate(view))

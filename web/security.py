@@ -59,8 +59,8 @@ class AccountUser(UserMixin):
     tf_phone_number: str | None
     role_rows: list[_RoleRow]
 
-    @property  # type: ignore[override]  # Flask-Security declares roles as a plain attribute
-    def roles(self) -> list[RoleMixin]:
+    @property
+    def roles(self) -> list[RoleMixin]:  # type: ignore[override]  # Flask-Security declares a plain attribute
         """The user's roles (read-only: the domain changes them)."""
         return [AccountRole(row.role) for row in self.role_rows]
 
@@ -141,7 +141,7 @@ def init_app(app: Flask, settings: Settings, pepper: bytes) -> Security:
     security = Security(app, datastore)
     # Flask-Security's request loader looks for its own auth tokens in a JSON body, which would
     # consume an ingest request's stream; API tokens are ours (web.auth), so it finds nothing.
-    app.login_manager.request_loader(_no_request_user)
+    app.login_manager.request_loader(_no_request_user)  # type: ignore[attr-defined]  # set by Flask-Login
 
     @app.teardown_appcontext
     def _end_security_session(_error: BaseException | None) -> None:

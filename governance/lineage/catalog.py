@@ -15,10 +15,12 @@ import orjson
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import NotFound
 from governance.lineage import tables as t
 from governance.lineage.facets import WHOLE_DATASET, schema_fields
 from governance.lineage.ids import IN, OUT, dataset_version_uuid
+from governance.lineage.visibility import Sight, page, shown_facets
 from governance.models import Run
 
 JSON = dict[str, Any]
@@ -57,7 +59,12 @@ def facets_of(session: Session, subjects: Iterable[str]) -> dict[str, JSON]:
     return found
 
 
-def _page(session: Session, query: sa.Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
+def _page(
+    session: Session, query: sa.Select[Any], limit: int, offset: int, sight: Sight | None = None
+) -> tuple[list[Any], int]:
+    if sight is not None and not sight.sees_everything:
+        # Grants are globs judged in Python: filter every candidate, then page what is left.
+        return page(sight.keep(session.execute(query).all(), lambda r: (r.namespace, r.name)), limit, offset)
     total = session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
@@ -79,16 +86,21 @@ def _namespace(row: Any) -> JSON:
     }
 
 
-def list_namespaces(session: Session, *, limit: int, offset: int) -> JSON:
-    """Every namespace, by name."""
-    rows, total = _page(session, sa.select(t.namespace).order_by(t.namespace.c.name), limit, offset)
+def list_namespaces(session: Session, *, grants: Grants, limit: int, offset: int) -> JSON:
+    """Every namespace the grants show, by name."""
+    sight = Sight(grants)
+    query = sa.select(t.namespace).order_by(t.namespace.c.name)
+    if sight.sees_everything:
+        rows, total = _page(session, query, limit, offset)
+    else:
+        rows, total = page([r for r in session.execute(query) if sight.sees_namespace(r.name)], limit, offset)
     return {"namespaces": [_namespace(r) for r in rows], "totalCount": total}
 
 
-def get_namespace(session: Session, name: str) -> JSON:
+def get_namespace(session: Session, name: str, *, grants: Grants) -> JSON:
     """One namespace."""
     row = session.execute(sa.select(t.namespace).where(t.namespace.c.name == name)).first()
-    if row is None:
+    if row is None or not Sight(grants).sees_namespace(name):
         raise NotFound(f"no namespace {name!r}")
     return _namespace(row)
 
@@ -162,7 +174,7 @@ def _current_versions(session: Session, dataset_ids: Sequence[int]) -> dict[int,
     return {row.dataset_id: row for row in rows}
 
 
-def _column_lineage(session: Session, dataset_id: int) -> list[JSON]:
+def _column_lineage(session: Session, dataset_id: int, sight: Sight) -> list[JSON]:
     """Marquez's ``columnLineage`` of a dataset: each field's current inputs."""
     target, source, src_ds = (
         t.dataset_field.alias("target"),
@@ -186,6 +198,8 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON]:
     )
     by_field: dict[str, list[JSON]] = {}
     for field, namespace, name, path, transformation, subtype in rows:
+        if not sight.sees(namespace, name):
+            continue
         by_field.setdefault(field, []).append(
             {
                 "namespace": namespace,
@@ -198,7 +212,8 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON]:
     return [{"name": field, "inputFields": inputs} for field, inputs in by_field.items()]
 
 
-def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) -> list[JSON]:
+def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool, sight: Sight) -> list[JSON]:
+    """Datasets in Marquez's shape, without what ``sight`` hides."""
     ids = [int(r.id) for r in rows]
     facets = facets_of(session, (f"dataset:{i}" for i in ids))
     fields = _fields(session, ids)
@@ -231,49 +246,52 @@ def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) 
                 "lastModifiedAt": iso(version.created_at) if version else None,
                 "lastLifecycleState": _text(own, "lifecycleStateChange", "lifecycleStateChange"),
                 "description": _text(own, "documentation", "description"),
-                "facets": own,
+                "facets": shown_facets(sight, own, touches_hidden=False),
                 "currentVersion": str(version.uuid) if version else None,
-                "columnLineage": _column_lineage(session, row.id) if with_lineage else None,
+                "columnLineage": _column_lineage(session, row.id, sight) if with_lineage else None,
                 "deleted": bool(row.deleted),
             }
         )
     return out
 
 
-def list_datasets(session: Session, namespace: str, *, limit: int, offset: int) -> JSON:
-    """A namespace's datasets, by name, with the total count."""
-    get_namespace(session, namespace)
+def list_datasets(session: Session, namespace: str, *, grants: Grants, limit: int, offset: int) -> JSON:
+    """A namespace's datasets the grants show, by name, with their count."""
+    sight = Sight(grants)
+    get_namespace(session, namespace, grants=grants)
     query = (
         sa.select(t.dataset)
         .where(t.dataset.c.namespace == namespace, t.dataset.c.deleted.is_(False))
         .order_by(t.dataset.c.name)
     )
-    rows, total = _page(session, query, limit, offset)
-    return {"datasets": dataset_views(session, rows, with_lineage=True), "totalCount": total}
+    rows, total = _page(session, query, limit, offset, sight)
+    return {"datasets": dataset_views(session, rows, with_lineage=True, sight=sight), "totalCount": total}
 
 
-def _named_row(session: Session, table: sa.Table, namespace: str, name: str) -> Any:
-    """The live dataset or job row of that name; NotFound otherwise."""
+def _named_row(session: Session, table: sa.Table, namespace: str, name: str, sight: Sight) -> Any:
+    """The live dataset or job row of that name; NotFound otherwise, and for a hidden one alike."""
     row = session.execute(
         sa.select(table).where(
             table.c.namespace == namespace, table.c.name == name, table.c.deleted.is_(False)
         )
     ).first()
-    if row is None:
+    if row is None or not sight.sees(namespace, name):
         raise NotFound(f"no {table.name} {name!r} in namespace {namespace!r}")
     return row
 
 
-def _dataset_row(session: Session, namespace: str, name: str) -> Any:
-    return _named_row(session, t.dataset, namespace, name)
+def _dataset_row(session: Session, namespace: str, name: str, sight: Sight) -> Any:
+    return _named_row(session, t.dataset, namespace, name, sight)
 
 
-def get_dataset(session: Session, namespace: str, name: str) -> JSON:
+def get_dataset(session: Session, namespace: str, name: str, *, grants: Grants) -> JSON:
     """One dataset with its current schema, facets and column lineage."""
-    return dataset_views(session, [_dataset_row(session, namespace, name)], with_lineage=True)[0]
+    sight = Sight(grants)
+    row = _dataset_row(session, namespace, name, sight)
+    return dataset_views(session, [row], with_lineage=True, sight=sight)[0]
 
 
-def _version(session: Session, dataset: Any, row: Any, facets: JSON) -> JSON:
+def _version(session: Session, dataset: Any, row: Any, facets: JSON, sight: Sight) -> JSON:
     schema = schema_fields(facets.get("schema"))
     return {
         "id": {"namespace": dataset.namespace, "name": dataset.name, "version": str(row.uuid)},
@@ -291,26 +309,30 @@ def _version(session: Session, dataset: Any, row: Any, facets: JSON) -> JSON:
         "lifecycleState": _text(facets, "lifecycleStateChange", "lifecycleStateChange"),
         "description": _text(facets, "documentation", "description"),
         "createdByRun": {"id": str(row.run_uuid)} if row.run_uuid else None,
-        "facets": facets,
+        "facets": shown_facets(sight, facets, touches_hidden=False),
     }
 
 
-def list_dataset_versions(session: Session, namespace: str, name: str, *, limit: int, offset: int) -> JSON:
+def list_dataset_versions(
+    session: Session, namespace: str, name: str, *, grants: Grants, limit: int, offset: int
+) -> JSON:
     """A dataset's versions, newest first."""
-    dataset = _dataset_row(session, namespace, name)
+    sight = Sight(grants)
+    dataset = _dataset_row(session, namespace, name, sight)
     v = t.dataset_version
     query = sa.select(v).where(v.c.dataset_id == dataset.id).order_by(v.c.created_at.desc(), v.c.uuid.desc())
     rows, total = _page(session, query, limit, offset)
     facets = facets_of(session, (f"version:{r.uuid}" for r in rows))
     return {
-        "versions": [_version(session, dataset, r, facets[f"version:{r.uuid}"]) for r in rows],
+        "versions": [_version(session, dataset, r, facets[f"version:{r.uuid}"], sight) for r in rows],
         "totalCount": total,
     }
 
 
-def get_dataset_version(session: Session, namespace: str, name: str, version: str) -> JSON:
+def get_dataset_version(session: Session, namespace: str, name: str, version: str, *, grants: Grants) -> JSON:
     """One version of a dataset."""
-    dataset = _dataset_row(session, namespace, name)
+    sight = Sight(grants)
+    dataset = _dataset_row(session, namespace, name, sight)
     try:
         wanted = uuid.UUID(version)
     except ValueError:
@@ -319,7 +341,8 @@ def get_dataset_version(session: Session, namespace: str, name: str, version: st
     row = session.execute(sa.select(v).where(v.c.uuid == wanted, v.c.dataset_id == dataset.id)).first()
     if row is None:
         raise NotFound(f"no version {version!r} of dataset {name!r}")
-    return _version(session, dataset, row, facets_of(session, [f"version:{row.uuid}"])[f"version:{row.uuid}"])
+    facets = facets_of(session, [f"version:{row.uuid}"])[f"version:{row.uuid}"]
+    return _version(session, dataset, row, facets, sight)
 
 
 # --- runs ---------------------------------------------------------------------------------
@@ -331,8 +354,8 @@ def _duration_ms(started: datetime | None, ended: datetime | None) -> int | None
     return int((ended - started).total_seconds() * 1000)
 
 
-def _runs(session: Session, rows: Sequence[Any]) -> list[JSON]:
-    """Runs (rows of run ⋈ run_lineage ⋈ job) in Marquez's shape."""
+def _runs(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]:
+    """Runs (rows of run ⋈ run_lineage ⋈ job) in Marquez's shape, their hidden datasets left out."""
     uuids = [r.run_uuid for r in rows]
     facets = facets_of(session, (f"run:{u}" for u in uuids))
     io = session.execute(
@@ -344,8 +367,12 @@ def _runs(session: Session, rows: Sequence[Any]) -> list[JSON]:
     out = []
     for row in rows:
         own = facets[f"run:{row.run_uuid}"]
-        inputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == IN]
-        outputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == OUT]
+        inputs = [
+            (ns, name) for u, d, ns, name in io if u == row.run_uuid and d == IN and sight.sees(ns, name)
+        ]
+        outputs = [
+            (ns, name) for u, d, ns, name in io if u == row.run_uuid and d == OUT and sight.sees(ns, name)
+        ]
         out.append(
             {
                 "id": str(row.run_uuid),
@@ -379,7 +406,7 @@ def _runs(session: Session, rows: Sequence[Any]) -> list[JSON]:
                     for ns, name in outputs
                 ],
                 "context": {},
-                "facets": own,
+                "facets": shown_facets(sight, own, touches_hidden=False),
                 "parentRunId": str(row.parent_run_uuid) if row.parent_run_uuid else None,
             }
         )
@@ -419,41 +446,72 @@ def _run_query() -> sa.Select[Any]:
     ).join(rl, rl.c.run_uuid == run.c.run_uuid)
 
 
-def list_runs(session: Session, namespace: str, job: str, *, limit: int, offset: int) -> JSON:
+def list_runs(session: Session, namespace: str, job: str, *, grants: Grants, limit: int, offset: int) -> JSON:
     """A job's runs, newest first."""
-    job_id = _job_row(session, namespace, job).id
+    sight = Sight(grants)
+    job_id = _job_row(session, namespace, job, sight).id
     rl = t.run_lineage
     query = (
         _run_query().where(rl.c.job_id == job_id).order_by(rl.c.first_event_at.desc(), rl.c.run_uuid.desc())
     )
     rows, total = _page(session, query, limit, offset)
-    return {"runs": _runs(session, rows), "totalCount": total}
+    return {"runs": _runs(session, rows, sight), "totalCount": total}
 
 
-def _run_row(session: Session, run_id: str) -> Any:
+def _run_row(session: Session, run_id: str, sight: Sight) -> Any:
     try:
         wanted = uuid.UUID(run_id)
     except ValueError:
         raise NotFound(f"no run {run_id!r}") from None
     row = session.execute(_run_query().where(t.run_lineage.c.run_uuid == wanted)).first()
-    if row is None:
+    if row is None or not sight.sees(row.job_namespace, row.job_name):
         raise NotFound(f"no run {run_id!r}")
     return row
 
 
-def get_run(session: Session, run_id: str) -> JSON:
+def _touches_hidden(session: Session, run_uuid: Any, sight: Sight) -> bool:
+    if sight.sees_everything:
+        return False
+    io = session.execute(
+        sa.select(t.dataset.c.namespace, t.dataset.c.name)
+        .join(t.run_io, t.run_io.c.dataset_id == t.dataset.c.id)
+        .where(t.run_io.c.run_uuid == run_uuid)
+    )
+    return not all(sight.sees(ns, name) for ns, name in io)
+
+
+def _job_touches_hidden(session: Session, job_id: int, sight: Sight) -> bool:
+    if sight.sees_everything:
+        return False
+    io = session.execute(
+        sa.select(t.dataset.c.namespace, t.dataset.c.name)
+        .join(t.job_io, t.job_io.c.dataset_id == t.dataset.c.id)
+        .where(t.job_io.c.job_id == job_id)
+    )
+    return not all(sight.sees(ns, name) for ns, name in io)
+
+
+def get_run(session: Session, run_id: str, *, grants: Grants) -> JSON:
     """One run, with the dataset versions it read and wrote."""
-    row = _run_row(session, run_id)
-    run = _runs(session, [row])[0]
-    run["sqlUnparsed"] = _sql_unparsed(session, row.sql_key)
+    sight = Sight(grants)
+    row = _run_row(session, run_id, sight)
+    run = _runs(session, [row], sight)[0]
+    hides_sql = _touches_hidden(session, row.run_uuid, sight)
+    run["sqlUnparsed"] = None if hides_sql else _sql_unparsed(session, row.sql_key)
     return run
 
 
-def get_run_facets(session: Session, run_id: str, *, of_job: bool) -> JSON:
+def get_run_facets(session: Session, run_id: str, *, of_job: bool, grants: Grants) -> JSON:
     """The run's facets, or (``of_job``) the job facets its events carried."""
-    row = _run_row(session, run_id)
+    sight = Sight(grants)
+    row = _run_row(session, run_id, sight)
     subject = f"{'run-job' if of_job else 'run'}:{row.run_uuid}"
-    return {"runId": str(row.run_uuid), "facets": facets_of(session, [subject])[subject]}
+    facets = shown_facets(
+        sight,
+        facets_of(session, [subject])[subject],
+        touches_hidden=_touches_hidden(session, row.run_uuid, sight),
+    )
+    return {"runId": str(row.run_uuid), "facets": facets}
 
 
 def _sql_unparsed(session: Session, sql_key: str | None) -> JSON | None:
@@ -468,8 +526,8 @@ def _sql_unparsed(session: Session, sql_key: str | None) -> JSON | None:
 # --- jobs ---------------------------------------------------------------------------------
 
 
-def _job_row(session: Session, namespace: str, name: str) -> Any:
-    return _named_row(session, t.job, namespace, name)
+def _job_row(session: Session, namespace: str, name: str, sight: Sight) -> Any:
+    return _named_row(session, t.job, namespace, name, sight)
 
 
 def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[int, list[Any]]:
@@ -493,12 +551,13 @@ def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[i
     return found
 
 
-def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
+def job_views(session: Session, rows: Sequence[Any], *, sight: Sight) -> list[JSON]:
+    """Jobs in Marquez's shape, without what ``sight`` hides."""
     ids = [int(r.id) for r in rows]
     facets = facets_of(session, (f"job:{i}" for i in ids))
     latest = _latest_runs(session, ids, LATEST_RUNS)
     # One batch for every job's runs, then split: a query per job would be N+1.
-    all_runs = iter(_runs(session, [r for j in ids for r in latest[j]]))
+    all_runs = iter(_runs(session, [r for j in ids for r in latest[j]], sight))
     runs = {j: [next(all_runs) for _ in latest[j]] for j in ids}
     io_rows = session.execute(
         sa.select(t.job_io.c.job_id, t.job_io.c.direction, t.dataset.c.namespace, t.dataset.c.name)
@@ -507,7 +566,11 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
         .order_by(t.dataset.c.namespace, t.dataset.c.name)
     ).all()
     io: dict[tuple[int, str], list[JSON]] = {}
+    hidden_io: set[int] = set()
     for job_id, direction, namespace, name in io_rows:
+        if not sight.sees(namespace, name):
+            hidden_io.add(int(job_id))
+            continue
         io.setdefault((int(job_id), direction), []).append({"namespace": namespace, "name": name})
     out = []
     for row in rows:
@@ -534,7 +597,7 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
                 "description": _text(own, "documentation", "description"),
                 "latestRun": latest_run,
                 "latestRuns": job_runs,
-                "facets": own,
+                "facets": shown_facets(sight, own, touches_hidden=int(row.id) in hidden_io),
                 "currentVersion": (latest_run or {}).get("jobVersion", {}).get("version"),
                 "tags": _tag_names(own),
             }
@@ -559,30 +622,42 @@ def _job_filter(query: sa.Select[Any], last_run_states: Sequence[str]) -> sa.Sel
 
 
 def list_jobs(
-    session: Session, namespace: str | None, *, limit: int, offset: int, last_run_states: Sequence[str] = ()
+    session: Session,
+    namespace: str | None,
+    *,
+    grants: Grants,
+    limit: int,
+    offset: int,
+    last_run_states: Sequence[str] = (),
 ) -> JSON:
-    """Jobs of a namespace (or of all, newest first), with the total count."""
+    """Jobs the grants show of a namespace (or of all, newest first), with their count."""
+    sight = Sight(grants)
     query = sa.select(t.job).where(t.job.c.deleted.is_(False))
     if namespace is not None:
-        get_namespace(session, namespace)
+        get_namespace(session, namespace, grants=grants)
         query = query.where(t.job.c.namespace == namespace).order_by(t.job.c.name)
     else:
         query = query.order_by(t.job.c.updated_at.desc(), t.job.c.id.desc())
-    rows, total = _page(session, _job_filter(query, last_run_states), limit, offset)
-    return {"jobs": job_views(session, rows), "totalCount": total}
+    rows, total = _page(session, _job_filter(query, last_run_states), limit, offset, sight)
+    return {"jobs": job_views(session, rows, sight=sight), "totalCount": total}
 
 
-def get_job(session: Session, namespace: str, name: str) -> JSON:
+def get_job(session: Session, namespace: str, name: str, *, grants: Grants) -> JSON:
     """One job with its current inputs and outputs and its latest runs."""
-    row = _job_row(session, namespace, name)
-    job = job_views(session, [row])[0]
+    sight = Sight(grants)
+    row = _job_row(session, namespace, name, sight)
+    job = job_views(session, [row], sight=sight)[0]
     latest = job["latestRun"]
-    job["sqlUnparsed"] = _sql_unparsed(session, _run_row(session, latest["id"]).sql_key) if latest else None
-    job["lineageDisagreements"] = _disagreements(session, int(row.id))
+    hides_sql = _job_touches_hidden(session, int(row.id), sight)
+    latest_row = _run_row(session, latest["id"], sight) if latest else None
+    job["sqlUnparsed"] = (
+        None if latest_row is None or hides_sql else _sql_unparsed(session, latest_row.sql_key)
+    )
+    job["lineageDisagreements"] = [] if hides_sql else _disagreements(session, int(row.id), sight)
     return job
 
 
-def _disagreements(session: Session, job_id: int) -> list[JSON]:
+def _disagreements(session: Session, job_id: int, sight: Sight) -> list[JSON]:
     d, f, ds = t.lineage_disagreement, t.dataset_field, t.dataset
     rows = session.execute(
         sa.select(ds.c.namespace, ds.c.name, f.c.path, d.c.declared, d.c.derived)
@@ -598,12 +673,16 @@ def _disagreements(session: Session, job_id: int) -> list[JSON]:
             "derivedSources": orjson.loads(derived),
         }
         for ns, name, path, declared, derived in rows
+        if sight.sees(ns, name)
     ]
 
 
-def list_job_versions(session: Session, namespace: str, name: str, *, limit: int, offset: int) -> JSON:
+def list_job_versions(
+    session: Session, namespace: str, name: str, *, grants: Grants, limit: int, offset: int
+) -> JSON:
     """A job's versions (distinct inputs, outputs, location and SQL), newest first."""
-    row = _job_row(session, namespace, name)
+    sight = Sight(grants)
+    row = _job_row(session, namespace, name, sight)
     rl = t.run_lineage
     query = (
         sa.select(
@@ -624,7 +703,7 @@ def list_job_versions(session: Session, namespace: str, name: str, *, limit: int
             .order_by(rl.c.first_event_at.desc())
             .limit(1)
         ).first()
-        run = _runs(session, [latest])[0] if latest else None
+        run = _runs(session, [latest], sight)[0] if latest else None
         versions.append(
             {
                 "id": {"namespace": namespace, "name": name, "version": str(version.job_version_uuid)},

@@ -15,12 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from governance.errors import InvalidInput
+from governance.access import Grants
+from governance.errors import InvalidInput, NotFound
 from governance.lineage import tables as t
 from governance.lineage.catalog import JSON, dataset_views, job_views
 from governance.lineage.facets import WHOLE_DATASET
 from governance.lineage.ids import IN, OUT
 from governance.lineage.nodes import NodeRef, dataset_node_id, field_node_id, job_node_id, resolve_node
+from governance.lineage.visibility import RESTRICTED_NAMESPACE, Sight, restricted_dataset, restricted_job
 
 MAX_DEPTH = 100
 MAX_NODES = 20_000
@@ -38,6 +40,14 @@ class Hop:
     subtype: str
     masking: bool
     derived: bool
+
+
+def _visible_root(session: Session, node_id: str, sight: Sight) -> NodeRef:
+    """The start of a walk; a hidden one is answered exactly as an unknown one."""
+    root = resolve_node(session, node_id)
+    if not sight.sees(root.namespace, root.name):
+        raise NotFound(f"no node {node_id!r}")
+    return root
 
 
 def check_depth(depth: int) -> int:
@@ -173,19 +183,27 @@ def _io_rows(
     return found
 
 
-def lineage(session: Session, node_id: str, *, depth: int, as_of: datetime | None = None) -> JSON:
-    """The datasets and jobs up- and downstream of a node, in Marquez's ``LineageGraph`` shape."""
-    root = resolve_node(session, node_id)
+def lineage(
+    session: Session, node_id: str, *, grants: Grants, depth: int, as_of: datetime | None = None
+) -> JSON:
+    """The datasets and jobs up- and downstream of a node, in Marquez's ``LineageGraph`` shape.
+
+    A node the grants hide stays in the graph, with its edges, as a restricted node.
+    """
+    sight = Sight(grants)
+    root = _visible_root(session, node_id, sight)
     if root.kind == "datasetField":
         root = NodeRef("dataset", root.id, root.namespace, root.name)
     walk = _table_walk(session, root, check_depth(depth), as_of)
-    dataset_rows = _rows(session, t.dataset, walk.datasets)
-    job_rows = _rows(session, t.job, walk.jobs)
-    datasets = {
-        int(r.id): d
-        for r, d in zip(dataset_rows, dataset_views(session, dataset_rows, with_lineage=False), strict=True)
-    }
-    jobs = {int(r.id): j for r, j in zip(job_rows, job_views(session, job_rows), strict=True)}
+    dataset_rows = sight.keep(_rows(session, t.dataset, walk.datasets), lambda r: (r.namespace, r.name))
+    job_rows = sight.keep(_rows(session, t.job, walk.jobs), lambda r: (r.namespace, r.name))
+    views = dataset_views(session, dataset_rows, with_lineage=False, sight=sight)
+    datasets = {int(r.id): d for r, d in zip(dataset_rows, views, strict=True)}
+    jobs = {int(r.id): j for r, j in zip(job_rows, job_views(session, job_rows, sight=sight), strict=True)}
+    for i in sorted(walk.datasets - set(datasets)):
+        datasets[i] = restricted_dataset(sight.restricted_id("dataset", i))
+    for i in sorted(walk.jobs - set(jobs)):
+        jobs[i] = restricted_job(sight.restricted_id("job", i))
     ids = {("dataset", i): dataset_node_id(d["namespace"], d["name"]) for i, d in datasets.items()}
     ids |= {("job", i): job_node_id(j["namespace"], j["name"]) for i, j in jobs.items()}
     in_edges: dict[str, list[JSON]] = {v: [] for v in ids.values()}
@@ -205,6 +223,7 @@ def lineage(session: Session, node_id: str, *, depth: int, as_of: datetime | Non
             "data": d,
             "inEdges": in_edges[ids[("dataset", i)]],
             "outEdges": out_edges[ids[("dataset", i)]],
+            "restricted": d.get("restricted", False),
         }
         for i, d in sorted(datasets.items())
     ]
@@ -215,6 +234,7 @@ def lineage(session: Session, node_id: str, *, depth: int, as_of: datetime | Non
             "data": j,
             "inEdges": in_edges[ids[("job", i)]],
             "outEdges": out_edges[ids[("job", i)]],
+            "restricted": j.get("restricted", False),
         }
         for i, j in sorted(jobs.items())
     ]
@@ -331,11 +351,26 @@ def _job_names(session: Session, job_ids: Iterable[int]) -> dict[int, tuple[str,
     return found
 
 
+def _job_ref(jobs: dict[int, tuple[str, str]], job_id: int, sight: Sight) -> str:
+    namespace, name = jobs[job_id]
+    return job_node_id(namespace, name) if sight.sees(namespace, name) else sight.restricted_id("job", job_id)
+
+
 def column_lineage(
-    session: Session, node_id: str, *, depth: int, with_downstream: bool, as_of: datetime | None = None
+    session: Session,
+    node_id: str,
+    *,
+    grants: Grants,
+    depth: int,
+    with_downstream: bool,
+    as_of: datetime | None = None,
 ) -> JSON:
-    """Fields upstream (and downstream) of a field or of every field of a dataset, in Marquez's shape."""
-    root = resolve_node(session, node_id)
+    """Fields upstream (and downstream) of a field or of every field of a dataset, in Marquez's shape.
+
+    A field of a dataset the grants hide stays in the graph, with its edges, as a restricted node.
+    """
+    sight = Sight(grants)
+    root = _visible_root(session, node_id, sight)
     walk = _column_walk(
         session,
         _start_fields(session, root),
@@ -347,8 +382,13 @@ def column_lineage(
     info = _field_info(session, walk.fields)
     jobs = _job_names(session, {h.job_id for h in walk.hops.values()})
 
+    def shown(field_id: int) -> bool:
+        return sight.sees(info[field_id].namespace, info[field_id].dataset)
+
     def node_id_of(field_id: int) -> str:
         i = info[field_id]
+        if not shown(field_id):
+            return sight.restricted_field_id(i.dataset_id, field_id)
         return field_node_id(i.namespace, i.dataset, i.path)
 
     visible = {fid for fid, i in info.items() if i.path != WHOLE_DATASET}
@@ -359,18 +399,23 @@ def column_lineage(
         if hop.source not in visible or hop.target not in visible:
             continue
         source = info[hop.source]
-        job_ns, job_name = jobs[hop.job_id]
+        restricted = not shown(hop.source)
+        if restricted:
+            _, _, source_ds, source_field = node_id_of(hop.source).split(":", 3)
+        else:
+            source_ds, source_field = source.dataset, source.path
         inputs[hop.target].append(
             {
-                "namespace": source.namespace,
-                "dataset": source.dataset,
-                "field": source.path,
+                "namespace": RESTRICTED_NAMESPACE if restricted else source.namespace,
+                "dataset": source_ds,
+                "field": source_field,
                 "transformationType": hop.transformation,
                 "transformationDescription": hop.subtype,
                 "subtype": hop.subtype,
                 "masking": hop.masking,
                 "derived": hop.derived,
-                "job": job_node_id(job_ns, job_name),
+                "job": _job_ref(jobs, hop.job_id, sight),
+                "restricted": restricted,
             }
         )
         in_edges[hop.target].append({"origin": node_id_of(hop.target), "destination": node_id_of(hop.source)})
@@ -378,7 +423,14 @@ def column_lineage(
             {"origin": node_id_of(hop.source), "destination": node_id_of(hop.target)}
         )
     graph = []
-    for fid in sorted(visible, key=lambda i: (info[i].namespace, info[i].dataset, info[i].path)):
+    for fid in sorted(
+        visible, key=lambda i: (not shown(i), info[i].namespace, info[i].dataset, info[i].path)
+    ):
+        if not shown(fid):
+            graph.append(
+                _restricted_field_node(node_id_of(fid), _unique(in_edges[fid]), _unique(out_edges[fid]))
+            )
+            continue
         i = info[fid]
         first = inputs[fid][0] if inputs[fid] else None
         graph.append(
@@ -397,9 +449,44 @@ def column_lineage(
                 },
                 "inEdges": _unique(in_edges[fid]),
                 "outEdges": _unique(out_edges[fid]),
+                "restricted": False,
             }
         )
     return {"graph": graph, "truncated": walk.truncated}
+
+
+def _restricted_field_node(node_id: str, in_edges: list[JSON], out_edges: list[JSON]) -> JSON:
+    _, _, dataset, field_name = node_id.split(":", 3)
+    return {
+        "id": node_id,
+        "type": "DATASET_FIELD",
+        "data": {
+            "namespace": RESTRICTED_NAMESPACE,
+            "dataset": dataset,
+            "datasetVersion": None,
+            "field": field_name,
+            "fieldType": None,
+            "transformationDescription": None,
+            "transformationType": None,
+            "inputFields": [],
+            "restricted": True,
+        },
+        "inEdges": in_edges,
+        "outEdges": out_edges,
+        "restricted": True,
+    }
+
+
+def _impact_job(jobs: dict[int, tuple[str, str]], job_id: int, sight: Sight) -> JSON:
+    namespace, name = jobs[job_id]
+    if sight.sees(namespace, name):
+        return {
+            "nodeId": job_node_id(namespace, name),
+            "namespace": namespace,
+            "name": name,
+            "restricted": False,
+        }
+    return {"nodeId": sight.restricted_id("job", job_id), "namespace": None, "name": None, "restricted": True}
 
 
 def _unique(edges: list[JSON]) -> list[JSON]:
@@ -417,15 +504,23 @@ def _unique(edges: list[JSON]) -> list[JSON]:
 
 
 def impact(
-    session: Session, node_id: str, *, direction: str, depth: int, as_of: datetime | None = None
+    session: Session,
+    node_id: str,
+    *,
+    grants: Grants,
+    direction: str,
+    depth: int,
+    as_of: datetime | None = None,
 ) -> JSON:
     """Every column, dataset and job a field (or a dataset's fields) reaches, with the path to it.
 
     Each hop says whether it is DIRECT or INDIRECT, masked, and declared or derived from SQL.
+    What the grants hide is listed, with its path, as restricted entries without names.
     """
     if direction not in {"downstream", "upstream"}:
         raise InvalidInput(f"direction must be downstream or upstream, not {direction!r}")
-    root = resolve_node(session, node_id)
+    sight = Sight(grants)
+    root = _visible_root(session, node_id, sight)
     start = _start_fields(session, root)
     down = direction == "downstream"
     walk = _column_walk(session, start, check_depth(depth), upstream=not down, downstream=down, as_of=as_of)
@@ -434,6 +529,10 @@ def impact(
 
     def describe(fid: int) -> str:
         i = info[fid]
+        if not sight.sees(i.namespace, i.dataset):
+            if i.path == WHOLE_DATASET:
+                return sight.restricted_id("dataset", i.dataset_id)
+            return sight.restricted_field_id(i.dataset_id, fid)
         return (
             dataset_node_id(i.namespace, i.dataset)
             if i.path == WHOLE_DATASET
@@ -449,12 +548,11 @@ def impact(
         current = fid
         while current not in start:
             hop = walk.reached_by[current]
-            job_ns, job_name = jobs[hop.job_id]
             path.append(
                 {
                     "from": describe(hop.source),
                     "to": describe(hop.target),
-                    "job": job_node_id(job_ns, job_name),
+                    "job": _job_ref(jobs, hop.job_id, sight),
                     "transformation": hop.transformation,
                     "subtype": hop.subtype,
                     "masking": hop.masking,
@@ -464,27 +562,33 @@ def impact(
             current = hop.source if down else hop.target
         path.reverse()
         i = info[fid]
+        hidden = not sight.sees(i.namespace, i.dataset)
         entry = datasets.setdefault(
             i.dataset_id,
             {
-                "nodeId": dataset_node_id(i.namespace, i.dataset),
-                "namespace": i.namespace,
-                "name": i.dataset,
+                "nodeId": sight.restricted_id("dataset", i.dataset_id)
+                if hidden
+                else dataset_node_id(i.namespace, i.dataset),
+                "namespace": None if hidden else i.namespace,
+                "name": None if hidden else i.dataset,
                 "distance": distance,
                 "fields": [],
                 "wholeDataset": False,
+                "restricted": hidden,
             },
         )
         if i.path == WHOLE_DATASET:
             entry["wholeDataset"] = True
             continue
-        entry["fields"].append(i.path)
+        if not hidden:
+            entry["fields"].append(i.path)
         columns.append(
             {
                 "nodeId": describe(fid),
-                "namespace": i.namespace,
-                "dataset": i.dataset,
-                "field": i.path,
+                "namespace": None if hidden else i.namespace,
+                "dataset": None if hidden else i.dataset,
+                "field": None if hidden else i.path,
+                "restricted": hidden,
                 "distance": distance,
                 "transformation": "DIRECT"
                 if all(h["transformation"] == "DIRECT" for h in path)
@@ -501,9 +605,6 @@ def impact(
         "depth": depth,
         "columns": columns,
         "datasets": sorted(datasets.values(), key=lambda d: (d["distance"], d["nodeId"])),
-        "jobs": sorted(
-            ({"nodeId": job_node_id(*jobs[j]), "namespace": jobs[j][0], "name": jobs[j][1]} for j in job_ids),
-            key=lambda j: j["nodeId"],
-        ),
+        "jobs": sorted((_impact_job(jobs, j, sight) for j in job_ids), key=lambda j: j["nodeId"]),
         "truncated": walk.truncated,
     }

@@ -9,9 +9,9 @@ from flask.typing import ResponseReturnValue
 
 from governance.access import Permission
 from governance.errors import InvalidInput
-from governance.ingest.events_read import list_events
+from governance.lineage.raw_events import list_visible_events
 from web.api.query_args import paging, time_arg
-from web.auth import read_switch, requires
+from web.auth import current_caller, read_switch, requires
 from web.runtime import runtime
 
 bp = Blueprint("events", __name__)
@@ -34,8 +34,9 @@ def get_lineage_events() -> ResponseReturnValue:
     """Raw events in an eventTime window, newest first, with the total count."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        page = list_events(
+        page = list_visible_events(
             session,
+            grants=current_caller().grants,
             after=time_arg("after") or _EARLIEST,
             before=time_arg("before") or _LATEST,
             limit=limit,

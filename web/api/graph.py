@@ -9,12 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from governance.access import Permission
+from governance.access import Grants, Permission
 from governance.clock import utcnow
 from governance.errors import InvalidInput
 from governance.lineage import catalog, search, traverse
 from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg
-from web.auth import read_switch, requires
+from web.auth import current_caller, read_switch, requires
 from web.runtime import runtime
 
 bp = Blueprint("graph", __name__)
@@ -25,13 +25,17 @@ RUN_STATES = {"NEW", "RUNNING", "COMPLETED", "FAILED", "ABORTED"}
 _reader = requires(Permission.CATALOG_READ, unless_off=read_switch)
 
 
+def _grants() -> Grants:
+    return current_caller().grants
+
+
 @bp.get("/namespaces")
 @_reader
 def list_namespaces() -> ResponseReturnValue:
     """Every namespace."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_namespaces(session, limit=limit, offset=offset))
+        return jsonify(catalog.list_namespaces(session, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/namespaces/<name:namespace>")
@@ -39,7 +43,7 @@ def list_namespaces() -> ResponseReturnValue:
 def get_namespace(namespace: str) -> ResponseReturnValue:
     """One namespace."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_namespace(session, namespace))
+        return jsonify(catalog.get_namespace(session, namespace, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets")
@@ -48,7 +52,9 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
     """A namespace's datasets."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_datasets(session, namespace, limit=limit, offset=offset))
+        return jsonify(
+            catalog.list_datasets(session, namespace, grants=_grants(), limit=limit, offset=offset)
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>")
@@ -56,7 +62,7 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
 def get_dataset(namespace: str, dataset: str) -> ResponseReturnValue:
     """One dataset."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_dataset(session, namespace, dataset))
+        return jsonify(catalog.get_dataset(session, namespace, dataset, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>/versions")
@@ -65,7 +71,11 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
     """A dataset's versions, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_dataset_versions(session, namespace, dataset, limit=limit, offset=offset))
+        return jsonify(
+            catalog.list_dataset_versions(
+                session, namespace, dataset, grants=_grants(), limit=limit, offset=offset
+            )
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>/versions/<name:version>")
@@ -73,7 +83,7 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
 def get_dataset_version(namespace: str, dataset: str, version: str) -> ResponseReturnValue:
     """One version of a dataset."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_dataset_version(session, namespace, dataset, version))
+        return jsonify(catalog.get_dataset_version(session, namespace, dataset, version, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs")
@@ -82,7 +92,7 @@ def list_namespace_jobs(namespace: str) -> ResponseReturnValue:
     """A namespace's jobs."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_jobs(session, namespace, limit=limit, offset=offset))
+        return jsonify(catalog.list_jobs(session, namespace, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/jobs")
@@ -95,7 +105,11 @@ def list_jobs() -> ResponseReturnValue:
     if unknown:
         raise InvalidInput(f"lastRunStates must be among {sorted(RUN_STATES)}, not {unknown}")
     with runtime().database.session() as session:
-        return jsonify(catalog.list_jobs(session, None, limit=limit, offset=offset, last_run_states=states))
+        return jsonify(
+            catalog.list_jobs(
+                session, None, grants=_grants(), limit=limit, offset=offset, last_run_states=states
+            )
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>")
@@ -103,7 +117,7 @@ def list_jobs() -> ResponseReturnValue:
 def get_job(namespace: str, job: str) -> ResponseReturnValue:
     """One job."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_job(session, namespace, job))
+        return jsonify(catalog.get_job(session, namespace, job, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>/versions")
@@ -112,7 +126,9 @@ def list_job_versions(namespace: str, job: str) -> ResponseReturnValue:
     """A job's versions, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_job_versions(session, namespace, job, limit=limit, offset=offset))
+        return jsonify(
+            catalog.list_job_versions(session, namespace, job, grants=_grants(), limit=limit, offset=offset)
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>/runs")
@@ -121,7 +137,9 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
     """A job's runs, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_runs(session, namespace, job, limit=limit, offset=offset))
+        return jsonify(
+            catalog.list_runs(session, namespace, job, grants=_grants(), limit=limit, offset=offset)
+        )
 
 
 @bp.get("/jobs/runs/<name:run_id>")
@@ -129,7 +147,7 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
 def get_run(run_id: str) -> ResponseReturnValue:
     """One run."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_run(session, run_id))
+        return jsonify(catalog.get_run(session, run_id, grants=_grants()))
 
 
 @bp.get("/jobs/runs/<name:run_id>/facets")
@@ -140,7 +158,7 @@ def get_run_facets(run_id: str) -> ResponseReturnValue:
     if kind not in {"run", "job"}:
         raise InvalidInput(f"type must be run or job, not {kind!r}")
     with runtime().database.session() as session:
-        return jsonify(catalog.get_run_facets(session, run_id, of_job=kind == "job"))
+        return jsonify(catalog.get_run_facets(session, run_id, of_job=kind == "job", grants=_grants()))
 
 
 @bp.get("/lineage")
@@ -151,7 +169,7 @@ def get_lineage() -> ResponseReturnValue:
     depth = int_arg("depth", DEFAULT_DEPTH, high=traverse.MAX_DEPTH)
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
-        return jsonify(traverse.lineage(session, node_id, depth=depth, as_of=as_of))
+        return jsonify(traverse.lineage(session, node_id, grants=_grants(), depth=depth, as_of=as_of))
 
 
 @bp.get("/column-lineage")
@@ -165,7 +183,12 @@ def get_column_lineage() -> ResponseReturnValue:
     with runtime().database.session() as session:
         return jsonify(
             traverse.column_lineage(
-                session, node_id, depth=depth, with_downstream=with_downstream, as_of=as_of
+                session,
+                node_id,
+                grants=_grants(),
+                depth=depth,
+                with_downstream=with_downstream,
+                as_of=as_of,
             )
         )
 
@@ -179,7 +202,9 @@ def get_impact() -> ResponseReturnValue:
     direction = request.args.get("direction", "downstream")
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
-        return jsonify(traverse.impact(session, node_id, direction=direction, depth=depth, as_of=as_of))
+        return jsonify(
+            traverse.impact(session, node_id, grants=_grants(), direction=direction, depth=depth, as_of=as_of)
+        )
 
 
 @bp.get("/search")
@@ -193,6 +218,7 @@ def get_search() -> ResponseReturnValue:
             search.search(
                 session,
                 q,
+                grants=_grants(),
                 kind=request.args.get("filter") or None,
                 sort=request.args.get("sort", "UPDATE_AT"),
                 limit=limit,
@@ -215,7 +241,9 @@ def get_lineage_event_stats() -> ResponseReturnValue:
     """Run events per hour of the last day, or per day of the last week."""
     period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
     with runtime().database.session() as session:
-        return jsonify(search.lineage_event_stats(session, period=period, timezone=zone, now=utcnow()))
+        return jsonify(
+            search.lineage_event_stats(session, grants=_grants(), period=period, timezone=zone, now=utcnow())
+        )
 
 
 @bp.get("/stats/jobs", defaults={"what": "jobs"})
@@ -226,4 +254,6 @@ def get_created_stats(what: str) -> ResponseReturnValue:
     """How many jobs, datasets or sources there were at the end of each interval."""
     period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
     with runtime().database.session() as session:
-        return jsonify(search.created_stats(session, what, period=period, timezone=zone, now=utcnow()))
+        return jsonify(
+            search.created_stats(session, what, grants=_grants(), period=period, timezone=zone, now=utcnow())
+        )
