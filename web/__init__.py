@@ -12,7 +12,9 @@ from governance.config import Settings, Switch, get_settings
 from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
 from web import headers, problems, ratelimit, runtime, security, security_routes
-from web.api import events, graph, ingest, openapi
+from web.api import events, graph, ingest, me, openapi, tokens
+from web.console import bp as console_bp
+from web.console import root_bp
 from web.raw_paths import NameConverter, RawPathMiddleware
 from web.runtime import Enqueue
 
@@ -44,8 +46,16 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     app.register_blueprint(graph.bp, url_prefix="/api/v1")
     from web.health import bp as health_bp
 
+    app.register_blueprint(me.bp, url_prefix="/api/v1")
+    app.register_blueprint(tokens.bp, url_prefix="/api/v1")
+    app.register_blueprint(console_bp, url_prefix="/console")
+    app.register_blueprint(root_bp)
     app.register_blueprint(health_bp)
     security_routes.declare(app, limiter, settings)
+    for endpoint in ("tokens.create_token", "console.create_token"):
+        app.view_functions[endpoint] = ratelimit.limit_token_creation(
+            limiter, settings, app.view_functions[endpoint]
+        )
     if settings.ingest_auth == Switch.OFF:
         log.warning(
             "ingest_auth_off", detail="events are accepted without a token; serve a trusted network only"

@@ -31,7 +31,7 @@ from governance.access import (
 from governance.access.tokens import token_hmac
 from governance.clock import utcnow
 from governance.config import Settings, Switch
-from governance.errors import Unauthenticated
+from governance.errors import PermissionDenied, Unauthenticated
 from web.runtime import runtime
 from web.security import AccountUser, csrf
 
@@ -159,6 +159,8 @@ def signed_in(view: Callable[P, R]) -> Callable[P, R]:
         caller = authenticate()
         if caller.kind is not CallerKind.USER:
             raise Unauthenticated("sign in first")
+        if caller.must_change_password:
+            raise PermissionDenied("change your one-time password before doing anything else")
         if request.method not in SAFE_METHODS:
             csrf.protect()
         return view(*args, **kwargs)

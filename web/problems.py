@@ -6,6 +6,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, json, request
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -83,6 +84,14 @@ def _http_problem(err: HTTPException) -> Response:
     return response
 
 
+def _invalid_body(err: ValidationError) -> Response:
+    errors = [
+        {"pointer": "/" + "/".join(str(part) for part in e["loc"]), "detail": e["msg"]} for e in err.errors()
+    ]
+    detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
+    return problem(422, title="Invalid input", code="invalid-input", detail=detail, errors=errors)
+
+
 def _unavailable(err: DBAPIError) -> Response:
     cause = err.orig if err.orig is not None else err
     # The driver's first line says what failed (locked, refused, terminated); never the SQL.
@@ -110,4 +119,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(GovernanceError, problem_for)
     app.register_error_handler(HTTPException, _http_problem)
     app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(ValidationError, _invalid_body)
     app.register_error_handler(Exception, _internal)

@@ -31,18 +31,11 @@ HOME = "/console/"
 
 
 class AccountRole(RoleMixin):
-    """A role as Flask-Security sees it: a name."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.permissions = None
-
-
-class _RoleRow:
-    """One row of ``user_role``."""
+    """One of a user's roles, a row of ``user_role``, as Flask-Security sees it: a name."""
 
     user_id: int
-    role: str
+    name: str
+    permissions = None
 
 
 class AccountUser(UserMixin):
@@ -57,19 +50,17 @@ class AccountUser(UserMixin):
     tf_primary_method: str | None
     tf_totp_secret: str | None
     tf_phone_number: str | None
-    role_rows: list[_RoleRow]
-
-    @property
-    def roles(self) -> list[RoleMixin]:  # type: ignore[override]  # Flask-Security declares a plain attribute
-        """The user's roles (read-only: the domain changes them)."""
-        return [AccountRole(row.role) for row in self.role_rows]
+    roles: list[RoleMixin]
 
 
 _mapper = registry()
-_mapper.map_imperatively(_RoleRow, user_role)
-# Roles load with the user: the user object outlives the request's first query.
+_mapper.map_imperatively(AccountRole, user_role, properties={"name": user_role.c.role})
+# Roles load with the user: the user object outlives the request's first query. The domain
+# changes roles; Flask-Security only reads them.
 _mapper.map_imperatively(
-    AccountUser, user_account, properties={"role_rows": relationship(_RoleRow, lazy="selectin")}
+    AccountUser,
+    user_account,
+    properties={"roles": relationship(AccountRole, lazy="selectin", viewonly=True)},
 )
 
 
