@@ -12,7 +12,7 @@ import hmac
 from typing import Any
 
 import flask_login
-from flask import Flask
+from flask import Flask, request
 from flask_security import RoleMixin, Security, SQLAlchemySessionUserDatastore, UserMixin
 from flask_security.signals import password_changed
 from flask_wtf.csrf import CSRFProtect
@@ -150,7 +150,9 @@ def _no_request_user(_request: Any) -> None:
 
 def _sign_out_everywhere(_app: Flask, user: Any = None, **_extra: Any) -> None:
     # A client-side session cookie cannot be recalled, so sign-out changes the key it carries.
-    if isinstance(user, AccountUser):
+    # Only the sign-out route does: Flask-Security also signs a browser out to restart a
+    # two-factor flow, which must not end the person's other sessions.
+    if isinstance(user, AccountUser) and request.endpoint == "security.logout":
         with runtime().database.session() as session:
             end_sessions(session, user_id=user.id)
 

@@ -10,11 +10,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, redirect, request, url_for
 from flask_limiter import Limiter
 
+from governance.access import CallerKind
 from governance.config import Settings
-from web.auth import ACCESS_RULE, AccessRule, Open
+from web.auth import ACCESS_RULE, AccessRule, Open, authenticate
 from web.ratelimit import limit_sign_in
 from web.security import csrf
 
@@ -34,6 +35,8 @@ RULES: dict[str, AccessRule] = {
 def _declared(rule: AccessRule, view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        if rule is Open.SIGNED_IN and authenticate().kind is not CallerKind.USER:
+            return redirect(url_for("security.login", next=request.path))
         if request.method == "POST":
             csrf.protect()  # sign-out included: a cross-site page must not sign anyone out
         return view(*args, **kwargs)
