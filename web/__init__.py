@@ -15,7 +15,7 @@ from web import headers, problems, ratelimit, runtime, security, security_routes
 from web.api import events, graph, ingest, me, openapi, tokens
 from web.console import bp as console_bp
 from web.console import root_bp
-from web.raw_paths import NameConverter, RawPathMiddleware
+from web.raw_paths import IdConverter, NameConverter, RawPathMiddleware
 from web.runtime import Enqueue
 
 log = structlog.get_logger(__name__)
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     configure_logging(settings)
     app = Flask(__name__)
     app.url_map.converters["name"] = NameConverter
+    app.url_map.converters["id"] = IdConverter
     app.wsgi_app = RawPathMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     # One byte over the cap, so that a chunked body (no Content-Length) that reaches the cap
     # shows the ingest path it is too large instead of ending there silently.

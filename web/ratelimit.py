@@ -20,6 +20,16 @@ F = TypeVar("F", bound=Callable[..., object])
 LIMITER_KEY = "headwater_limiter"
 
 
+def _unauthenticated() -> bool:
+    """True when the request has no usable credential: the view answers 401, uncounted."""
+    from web.auth import authenticate
+
+    try:
+        return authenticate().kind.value == "anonymous"
+    except GovernanceError:
+        return True
+
+
 def caller_key() -> str:
     """Rate-limit key of an authenticated caller: its user or token, else its address."""
     from web.auth import authenticate
@@ -56,5 +66,7 @@ def limit_sign_in(limiter: Limiter, settings: Settings, view: F) -> F:
 
 def limit_token_creation(limiter: Limiter, settings: Settings, view: F) -> F:
     """Limit token creations (POSTs) per caller."""
-    decorate = limiter.limit(settings.token_rate_limit, methods=["POST"], key_func=caller_key)
+    decorate = limiter.limit(
+        settings.token_rate_limit, methods=["POST"], key_func=caller_key, exempt_when=_unauthenticated
+    )
     return cast(F, decorate(view))

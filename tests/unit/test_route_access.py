@@ -97,7 +97,7 @@ def _routes(app: Flask) -> list[tuple[Rule, str]]:
 
 
 def _path(rule: Rule) -> str:
-    samples = {"int": "999999", "name": "nowhere"}
+    samples = {"id": "999999", "name": "nowhere"}
     return re.sub(r"<(?:(\w+)(?:\([^)]*\))?:)?\w+>", lambda m: samples.get(m.group(1) or "", "x"), rule.rule)
 
 

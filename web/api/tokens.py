@@ -45,7 +45,7 @@ def create_token() -> ResponseReturnValue:
     return {"token": schemas.token_json(created.info, grants), "secret": created.secret}, 201
 
 
-@bp.delete("/tokens/<int:token_id>")
+@bp.delete("/tokens/<id:token_id>")
 @requires(Permission.TOKENS_MANAGE)
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of the caller's tokens (any token, for an admin)."""

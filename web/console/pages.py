@@ -112,7 +112,7 @@ def create_token() -> ResponseReturnValue:
     return _tokens_page(201, created=created)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @requires(Permission.TOKENS_MANAGE)
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke a token."""
@@ -152,7 +152,7 @@ def create_user_page() -> ResponseReturnValue:
     return _users_page(201, created=created)
 
 
-@bp.post("/users/<int:user_id>/disable")
+@bp.post("/users/<id:user_id>/disable")
 @requires(Permission.USERS_MANAGE)
 def disable_user_page(user_id: int) -> ResponseReturnValue:
     """Disable a user, ending their sessions and tokens."""
@@ -161,7 +161,7 @@ def disable_user_page(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("console.users"), 303)
 
 
-@bp.post("/users/<int:user_id>/grants")
+@bp.post("/users/<id:user_id>/grants")
 @requires(Permission.USERS_MANAGE)
 def grant_page(user_id: int) -> ResponseReturnValue:
     """Limit a user to one more namespace/name pattern."""
@@ -170,7 +170,7 @@ def grant_page(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("console.users"), 303)
 
 
-@bp.post("/grants/<int:grant_id>/revoke")
+@bp.post("/grants/<id:grant_id>/revoke")
 @requires(Permission.USERS_MANAGE)
 def revoke_grant_page(grant_id: int) -> ResponseReturnValue:
     """Remove a grant."""
