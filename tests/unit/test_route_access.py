@@ -1,4 +1,4 @@
-"""Every route declares who may call it, and the role × route matrix holds for every route."""
+"""Every route declares who may call it, and the role-by-route matrix holds for every route."""
 
 from __future__ import annotations
 
