@@ -119,7 +119,7 @@ def _reads() -> list[str]:
 def test_a_hidden_node_never_leaks_its_name_in_any_answer(
     session: Session, client: FlaskClient, database: Database, settings: Settings, teams: list[str]
 ) -> None:
-    """For any grants, no answer of any read route carries a hidden team's word, and hidden lookups are 404s."""
+    """For any grants, no read answer carries a hidden team's word, and hidden lookups are 404s."""
     folded = session.execute(sa.text("SELECT count(*) FROM dataset")).scalar()
     session.rollback()  # end the read, which holds SQLite's write lock
     if not folded:
@@ -158,7 +158,7 @@ def test_a_hidden_dataset_is_404_exactly_as_an_unknown_one(
 def test_walks_keep_hidden_nodes_as_restricted_ones_with_their_edges(
     session: Session, client: FlaskClient, database: Database, settings: Settings
 ) -> None:
-    """alpha sees its dataset, its job, and a restricted dataset and job downstream; counts are of what it sees."""
+    """alpha sees its dataset and job, and restricted datasets and jobs downstream; counts are of what it sees."""
     fold(session, _estate())
     auth = {"Authorization": f"Bearer {_token(database, settings, ['alpha'])}"}
     node = quote(f"dataset:{_ns('alpha')}:alpharaw", safe=":")
