@@ -158,7 +158,7 @@ def test_a_hidden_dataset_is_404_exactly_as_an_unknown_one(
 def test_walks_keep_hidden_nodes_as_restricted_ones_with_their_edges(
     session: Session, client: FlaskClient, database: Database, settings: Settings
 ) -> None:
-    """alpha sees its dataset and job, and restricted datasets and jobs downstream; counts are of what it sees."""
+    """alpha sees its dataset and job, and restricted ones downstream; counts are of what it sees."""
     fold(session, _estate())
     auth = {"Authorization": f"Bearer {_token(database, settings, ['alpha'])}"}
     node = quote(f"dataset:{_ns('alpha')}:alpharaw", safe=":")
