@@ -218,3 +218,14 @@ def test_require_tells_anonymous_from_forbidden(session: Session) -> None:
     caller = user_caller(session, user.info.id)
     with pytest.raises(PermissionDenied, match="one-time password"):
         require(caller, Permission.CATALOG_READ)
+
+
+def test_the_demo_admin_is_provisioned_afresh_each_time(session: Session) -> None:
+    """headwater up --demo: the first run creates the admin, a later one gives it a new one-time password."""
+    from governance.access import provision_user
+
+    first = provision_user(session, email="admin@headwater.demo", roles=frozenset({Role.ADMIN}), now=utcnow())
+    again = provision_user(session, email="admin@headwater.demo", roles=frozenset({Role.ADMIN}), now=utcnow())
+    assert first.info.id == again.info.id and first.one_time_password != again.one_time_password
+    assert again.info.must_change_password and again.info.roles == {Role.ADMIN}
+    assert verify_password(_password_hash(session, again.info.id), str(again.one_time_password))

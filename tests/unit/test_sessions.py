@@ -213,3 +213,18 @@ def test_names_are_shown_as_text_never_markup(client: FlaskClient, database: Dat
     )
     html = client.get("/console/tokens").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_auth_switches_still_open_their_routes(tmp_path: Path) -> None:
+    """HEADWATER_READ_AUTH=off serves reads to anyone, HEADWATER_INGEST_AUTH=off takes events; nothing else."""
+    settings = Settings(data_dir=tmp_path, secret_key="pepper", read_auth="off", ingest_auth="off")
+    upgrade(settings.resolved_database_url)
+    app = create_app(settings, enqueue=lambda *_: None)
+    client = app.test_client()
+    assert client.get("/api/v1/namespaces").status_code == 200
+    assert client.get("/api/v1/namespaces", headers={"Authorization": "Bearer hw_unknown"}).status_code == 200
+    from tests.builders import run_event
+
+    assert client.post("/api/v1/lineage", json=run_event()).status_code == 201
+    assert_problem(client.get("/api/v1/tokens"), 401)
+    app.extensions["headwater"].database.dispose()
