@@ -216,7 +216,7 @@ def test_names_are_shown_as_text_never_markup(client: FlaskClient, database: Dat
 
 
 def test_the_auth_switches_still_open_their_routes(tmp_path: Path) -> None:
-    """HEADWATER_READ_AUTH=off serves reads to anyone, HEADWATER_INGEST_AUTH=off takes events; nothing else."""
+    """HEADWATER_READ_AUTH=off serves reads to anyone, HEADWATER_INGEST_AUTH=off takes events, no more."""
     settings = Settings(data_dir=tmp_path, secret_key="pepper", read_auth="off", ingest_auth="off")
     upgrade(settings.resolved_database_url)
     app = create_app(settings, enqueue=lambda *_: None)
