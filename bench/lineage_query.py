@@ -25,9 +25,9 @@ fields with column lineage for /column-lineage, ``withDownstream=true``), each a
 
 * **http**: one request after the other over a keep-alive connection to gunicorn started as
   in production (``HEADWATER_READ_AUTH=off``), until the whole body has arrived;
-* **in-process**: ``traverse.lineage`` / ``traverse.column_lineage`` called directly, one
+* **in-process**: ``traverse.lineage`` / ``column_walk.column_lineage`` called directly, one
   session each, as the route does: the walk plus the node data, without HTTP or JSON;
-* **walk**: the breadth-first walk alone (``traverse._table_walk`` / ``_column_walk``), one
+* **walk**: the breadth-first walk alone (``traverse._table_walk`` / ``column_walk.column_walk``), one
   batched query per level and direction;
 * **bfs**: networkx BFS over the same rows loaded into a DiGraph (dataset -> job -> dataset
   from ``job_io``, field -> field from current ``column_edge`` rows), upstream over
@@ -67,7 +67,7 @@ from sqlalchemy.engine import make_url
 
 from governance.access import EVERYTHING
 from governance.db import Database
-from governance.lineage import traverse
+from governance.lineage import column_walk, traverse
 from governance.lineage.nodes import dataset_node_id, field_node_id, job_node_id, resolve_node
 from governance.schema_migrations import upgrade
 
@@ -528,9 +528,9 @@ def in_process_phase(url: str, walk: Walk, warmup: list[str], depth: int) -> tup
             if table:
                 found = traverse._table_walk(session, root, depth, None)
                 return found.datasets | {-job for job in found.jobs}
-            start = traverse._start_fields(session, root)
+            start = column_walk.start_fields(session, root)
             return set(
-                traverse._column_walk(
+                column_walk.column_walk(
                     session, start, depth, upstream=True, downstream=True, as_of=None
                 ).fields
             )
@@ -539,7 +539,7 @@ def in_process_phase(url: str, walk: Walk, warmup: list[str], depth: int) -> tup
         with database.session() as session:
             if table:
                 return traverse.lineage(session, node_id, grants=EVERYTHING, depth=depth)
-            return traverse.column_lineage(
+            return column_walk.column_lineage(
                 session, node_id, grants=EVERYTHING, depth=depth, with_downstream=True
             )
 

@@ -17,21 +17,12 @@ from governance.access import create_token, list_tokens, parse_scopes, provision
 from governance.access.permissions import Role
 from governance.clock import utcnow
 from governance.config import Settings, get_settings
+from governance.connect import openlineage_yml
 from governance.db import Database
 from governance.errors import GovernanceError
 from governance.ingest.sender import Sender, SendResult, events_in_dir, events_in_text
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-OPENLINEAGE_YML = """transport:
-  type: http
-  url: {url}
-  endpoint: api/v1/lineage
-  compression: gzip
-  auth:
-    type: api_key
-    apiKey: {token}
-"""
 
 
 class HeadwaterGroup(click.Group):
@@ -115,7 +106,7 @@ def _announce(settings: Settings, base_url: str, *, demo: bool) -> None:
         f"\nHeadwater is ready at {url}\n"
         f"  ingest token (shown once): {token.secret}\n"
         f"  point OpenLineage clients at it with this openlineage.yml:\n\n"
-        + OPENLINEAGE_YML.format(url=url, token=token.secret)
+        + openlineage_yml(url, token.secret)
     )
 
 
@@ -202,7 +193,13 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-@click.option("--scope", "scopes", multiple=True, required=True, help="ingest, read or admin; repeatable.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    help="ingest, read, write (edit tags, soft-delete datasets and jobs) or admin; repeatable.",
+)
 @click.option("--expires-days", type=click.IntRange(1, 3650), help="Expire after this many days.")
 def token_create(name: str, scopes: tuple[str, ...], expires_days: int | None) -> None:
     """Mint a token and print its secret, which is not shown again."""

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(2, ge=1, le=64, description="Celery worker processes.")
     ingest_auth: Switch = Field(Switch.ON, description="'off' accepts events without a token.")
     read_auth: Switch = Field(Switch.ON, description="'off' serves the read API without a token.")
+    write_auth: Switch = Field(
+        Switch.ON, description="'off' takes catalog edits (tags, soft deletes) without a token."
+    )
     max_body_bytes: int = Field(32 * MIB, ge=1024, description="Cap on a decoded request body.")
     max_json_depth: int = Field(1000, ge=8, le=2000, description="Deepest JSON nesting accepted.")
     max_batch_events: int = Field(1000, ge=1, description="Most events in one batch request.")

@@ -97,3 +97,27 @@ class GrantNotFound(NotFound):
     def __init__(self, grant_id: int) -> None:
         super().__init__(f"no grant with id {grant_id}")
         self.grant_id = grant_id
+
+
+class TagNotFound(NotFound):
+    """No tag has that name."""
+
+    code = "tag-not-found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no tag {name!r}; PUT /api/v1/tags/{{tag}} makes one, and tagging makes it too")
+        self.name = name
+
+
+class TagFromFacet(Conflict):
+    """The tag comes from a producer's OpenLineage ``tags`` facet, which only the producer changes."""
+
+    code = "tag-from-facet"
+
+    def __init__(self, name: str, subject: str) -> None:
+        super().__init__(
+            f"the tag {name!r} of {subject} comes from the tags facet its producer sends; "
+            "only a new event without it removes it"
+        )
+        self.name = name
+        self.subject = subject

@@ -9,6 +9,7 @@ from typing import Any
 
 import structlog
 from celery import Celery, signals
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import OperationalError
 
 from governance.clock import utcnow
@@ -19,8 +20,12 @@ from governance.logs import configure_logging
 
 PROCESS_EVENTS = "governance.ingest.process_events"
 SWEEP_BATCH = 100
+# A task folds its own events and, under a backlog, never-tried ones queued behind it, up to this.
+FOLD_BATCH = 100
 SWEEP_OUTBOX = "governance.ingest.sweep_outbox"
 QUEUE = "headwater"
+
+log = structlog.get_logger(__name__)
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -108,18 +113,25 @@ def _bind_task(task_id: str | None = None, **_: Any) -> None:
     time_limit=180,
 )
 def process_events(event_ids: list[int], request_ids: list[str | None] | None = None) -> None:
-    """Fold accepted events into the model, one by one; running it twice is harmless."""
+    """Fold a batch of accepted events into the model; running it twice is harmless."""
     settings = get_settings()
-    with _database().session() as session:
-        for event_id, request_id in zip(event_ids, request_ids or [None] * len(event_ids), strict=True):
-            structlog.contextvars.bind_contextvars(event_id=event_id, request_id=request_id)
-            process.process_event(
+    try:
+        with _database().session() as session:
+            process.process_events(
                 session,
-                event_id=event_id,
+                event_ids=event_ids,
                 now=utcnow(),
                 processing_lease=timedelta(seconds=settings.outbox_processing_lease_seconds),
                 max_attempts=settings.outbox_max_attempts,
+                interrupted=(SoftTimeLimitExceeded,),
+                request_ids=dict(zip(event_ids, request_ids or [None] * len(event_ids), strict=True)),
+                fill_to=FOLD_BATCH,
             )
+    except SoftTimeLimitExceeded:
+        # Out of time on a batch: each event goes back alone, so a slow one cannot hold up the rest.
+        for event_id in event_ids:
+            process_events.apply_async(args=[[event_id]])
+        log.warning("batch_out_of_time", events=len(event_ids))
 
 
 @celery_app.task(name=SWEEP_OUTBOX, ignore_result=True, autoretry_for=(OperationalError,), max_retries=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from governance.access import create_token, parse_scopes
 from governance.clock import utcnow
@@ -54,3 +55,8 @@ def mint_token(database: Database, settings: Settings, *scopes: str) -> str:
         return create_token(
             session, name="test", scopes=parse_scopes(scopes), pepper=settings.token_pepper(), now=utcnow()
         ).secret
+
+
+def encode(text: str) -> str:
+    """JavaScript's ``encodeURIComponent``, which Marquez's web UI applies to each name in a URL."""
+    return quote(text, safe="-_.!~*'()")

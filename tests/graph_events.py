@@ -8,13 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from governance.clock import utcnow
 from governance.ingest.accept import accept_event
-from governance.ingest.process import process_event
+from governance.ingest.process import process_events
 from governance.lineage import tables as t
-from governance.models import Outbox
+from governance.models import Outbox, Run
 
 LEASE = timedelta(seconds=60)
 KAFKA = "kafka://prod-cluster:9092"
@@ -73,10 +73,21 @@ def accept_all(session: Session, events: Iterable[dict[str, Any] | bytes]) -> li
     return ids
 
 
-def process_all(session: Session, event_ids: Sequence[int]) -> None:
-    """Process events in the given order, each once, and check none failed."""
-    for event_id in event_ids:
-        process_event(session, event_id=event_id, now=utcnow(), processing_lease=LEASE, max_attempts=1)
+def process_all(session: Session, event_ids: Sequence[int], *, batches: Sequence[int] = ()) -> None:
+    """Process events in the given order, each once, and check none failed.
+
+    ``batches`` gives the sizes of the batches the events are folded in (one by one when empty;
+    what remains after the listed sizes forms a last batch).
+    """
+    groups: list[Sequence[int]] = []
+    start = 0
+    for size in batches:
+        groups.append(event_ids[start : start + size])
+        start += size
+    groups += [event_ids[start:]] if batches else [[event_id] for event_id in event_ids[start:]]
+    for group in groups:
+        if group:
+            process_events(session, event_ids=group, now=utcnow(), processing_lease=LEASE, max_attempts=1)
     failed = session.execute(
         sa.select(Outbox.event_id, Outbox.last_error).where(Outbox.status != "done")
     ).all()  # type: ignore[arg-type]
@@ -84,9 +95,9 @@ def process_all(session: Session, event_ids: Sequence[int]) -> None:
     assert not failed, failed
 
 
-def fold(session: Session, events: Iterable[dict[str, Any] | bytes]) -> None:
-    """Accept then process events, in order."""
-    process_all(session, accept_all(session, events))
+def fold(session: Session, events: Iterable[dict[str, Any] | bytes], *, batches: Sequence[int] = ()) -> None:
+    """Accept then process events, in order (in batches of the given sizes, see ``process_all``)."""
+    process_all(session, accept_all(session, events), batches=batches)
 
 
 def graph_snapshot(session: Session) -> dict[str, set[tuple[Any, ...]]]:
@@ -161,4 +172,20 @@ def graph_snapshot(session: Session) -> dict[str, set[tuple[Any, ...]]]:
         ),
         "facets": rows(sa.select(t.facet.c.name, t.facet.c.content_hash, t.facet.c.payload)),
         "disagreements": rows(sa.select(t.lineage_disagreement.c.declared, t.lineage_disagreement.c.derived)),
+        "run_edges": rows(
+            sa.select(t.run_column_edge.c.run_uuid, src.c.path, tgt.c.path, ce.c.derived)
+            .join(ce, ce.c.id == t.run_column_edge.c.edge_id)
+            .join(src, src.c.id == ce.c.source_field_id)
+            .join(tgt, tgt.c.id == ce.c.target_field_id)
+        ),
+        "run_states": rows(
+            sa.select(
+                col(Run.run_uuid),
+                col(Run.state),
+                col(Run.state_event_time),
+                col(Run.started_at),
+                col(Run.ended_at),
+            )
+        ),
+        "tags": rows(sa.select(t.tag.c.name, t.tag.c.created_at)),
     }

@@ -12,7 +12,7 @@ from governance.config import Settings, Switch, get_settings
 from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
 from web import headers, problems, ratelimit, runtime, security, security_routes
-from web.api import events, graph, ingest, me, openapi, tokens
+from web.api import edits, events, graph, ingest, me, openapi, tokens
 from web.console import bp as console_bp
 from web.console import root_bp
 from web.raw_paths import IdConverter, NameConverter, RawPathMiddleware
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     app.register_blueprint(events.bp, url_prefix="/api/v1")
     app.register_blueprint(openapi.bp, url_prefix="/api/v1")
     app.register_blueprint(graph.bp, url_prefix="/api/v1")
+    app.register_blueprint(edits.bp, url_prefix="/api/v1")
     from web.health import bp as health_bp
 
     app.register_blueprint(me.bp, url_prefix="/api/v1")
@@ -60,6 +61,10 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     if settings.ingest_auth == Switch.OFF:
         log.warning(
             "ingest_auth_off", detail="events are accepted without a token; serve a trusted network only"
+        )
+    if settings.write_auth == Switch.OFF:
+        log.warning(
+            "write_auth_off", detail="catalog edits are taken without a token; serve a trusted network only"
         )
     app.before_request(_bind_request_id)
     app.after_request(_echo_request_id)

@@ -177,3 +177,8 @@ def ingest_switch(settings: Settings) -> Switch:
 def read_switch(settings: Settings) -> Switch:
     """HEADWATER_READ_AUTH."""
     return settings.read_auth
+
+
+def write_switch(settings: Settings) -> Switch:
+    """HEADWATER_WRITE_AUTH."""
+    return settings.write_auth

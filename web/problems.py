@@ -85,11 +85,15 @@ def _http_problem(err: HTTPException) -> Response:
 
 
 def _invalid_body(err: ValidationError) -> Response:
+    """A request body that is not what its model takes: 422, a JSON pointer per error."""
     errors = [
-        {"pointer": "/" + "/".join(str(part) for part in e["loc"]), "detail": e["msg"]} for e in err.errors()
+        {"pointer": "".join(f"/{part}" for part in e["loc"]), "detail": e["msg"]} for e in err.errors()[:50]
     ]
-    detail = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors[:5])
-    return problem(422, title="Invalid input", code="invalid-input", detail=detail, errors=errors)
+    first = errors[0]
+    detail = f"{first['pointer'] or 'the body'}: {first['detail']}"
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    return problem(422, title="Invalid input", code=InvalidInput.code, detail=detail, errors=errors)
 
 
 def _unavailable(err: DBAPIError) -> Response:
@@ -117,7 +121,7 @@ def _internal(err: Exception) -> Response:
 def init_app(app: Flask) -> None:
     """Register one handler per exception family."""
     app.register_error_handler(GovernanceError, problem_for)
+    app.register_error_handler(ValidationError, _invalid_body)
     app.register_error_handler(HTTPException, _http_problem)
     app.register_error_handler(OperationalError, _unavailable)
-    app.register_error_handler(ValidationError, _invalid_body)
     app.register_error_handler(Exception, _internal)

@@ -18,7 +18,7 @@ class Permission(StrEnum):
     CATALOG_READ = "catalog:read"
     """Read the catalog, the lineage graph, raw events and stats (within the caller's grants)."""
     CATALOG_WRITE = "catalog:write"
-    """Change catalog metadata: tags, descriptions, classifications."""
+    """Change catalog metadata: tags, descriptions, classifications, soft deletes of datasets and jobs."""
     LINEAGE_INGEST = "lineage:ingest"
     """Send OpenLineage events."""
     INCIDENTS_ACK = "incidents:ack"
@@ -41,8 +41,9 @@ class Role(StrEnum):
 class Scope(StrEnum):
     """What a token may do; ``admin`` may do everything."""
 
-    INGEST = "ingest"
-    READ = "read"
+    INGEST = "ingest"  # send OpenLineage events
+    READ = "read"  # read the catalog, the lineage graph and the raw events
+    WRITE = "write"  # edit catalog metadata: tags and soft deletes of datasets and jobs
     ADMIN = "admin"
 
 
@@ -65,6 +66,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = {
 SCOPE_PERMISSIONS: Mapping[Scope, frozenset[Permission]] = {
     Scope.INGEST: frozenset({Permission.LINEAGE_INGEST}),
     Scope.READ: frozenset({Permission.CATALOG_READ}),
+    Scope.WRITE: frozenset({Permission.CATALOG_WRITE}),
     Scope.ADMIN: ALL_PERMISSIONS,
 }
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -71,59 +71,93 @@ def fold_run_state(transitions: Sequence[Transition]) -> FoldedState:
     return FoldedState(STATE_OF_EVENT_TYPE[final.event_type], final.event_time, started_at, ended_at)
 
 
-def fold_event(session: Session, event: StoredEvent) -> None:
-    """Record a run event's transition and refold its run's state; the caller commits."""
-    if event.run_uuid is None or event.job_namespace is None or event.job_name is None:
+def fold_events(session: Session, events: Sequence[StoredEvent]) -> None:
+    """Record run events' transitions and refold their runs' states; the caller commits."""
+    runs = [e for e in events if e.run_uuid is not None and e.job_namespace and e.job_name]
+    if not runs:
         return
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    run_table = Run.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
+    run_table: Table = Run.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
+    transition_table: Table = RunTransition.__table__  # type: ignore[attr-defined]
+    first: dict[uuid.UUID, StoredEvent] = {}
+    for event in sorted(runs, key=lambda e: (e.event_time, e.content_hash)):
+        assert event.run_uuid is not None
+        first.setdefault(event.run_uuid, event)
+    run_uuids = sorted(first)
     session.execute(
-        insert(run_table)
-        .values(
-            run_uuid=event.run_uuid,
-            job_namespace=event.job_namespace,
-            job_name=event.job_name,
-            state=RunState.NEW.value,
-            state_event_time=event.event_time,
-            updated_at=event.received_at,
-        )
-        .on_conflict_do_nothing(index_elements=["run_uuid"])
+        insert(run_table).on_conflict_do_nothing(index_elements=["run_uuid"]),
+        [
+            {
+                "run_uuid": run_uuid,
+                "job_namespace": first[run_uuid].job_namespace,
+                "job_name": first[run_uuid].job_name,
+                "state": RunState.NEW.value,
+                "state_event_time": first[run_uuid].event_time,
+                "updated_at": first[run_uuid].received_at,
+            }
+            for run_uuid in run_uuids
+        ],
     )
-    # Lock the run so that two workers folding events of one run take turns; populate_existing
-    # because a worker's session outlives one event and the locked row is the truth.
-    run = session.execute(
-        select(Run)
-        .where(col(Run.run_uuid) == event.run_uuid)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    if event.event_type in STATE_OF_EVENT_TYPE:
-        transition_table = RunTransition.__table__  # type: ignore[attr-defined]
-        session.execute(
-            insert(transition_table)
-            .values(
-                event_id=event.id,
-                run_uuid=event.run_uuid,
-                event_type=event.event_type,
-                event_time=event.event_time,
-                content_hash=event.content_hash,
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
+    # Lock the runs so that workers folding events of one run take turns.
+    known = {
+        row.run_uuid: row
+        for row in session.execute(
+            select(run_table.c.run_uuid, run_table.c.state_event_time, run_table.c.updated_at)
+            .where(run_table.c.run_uuid.in_(run_uuids))
+            .order_by(run_table.c.run_uuid)
+            .with_for_update()
         )
-    folded = fold_run_state(_transitions(session, event.run_uuid))
-    run.state = folded.state.value
-    run.state_event_time = folded.state_event_time or run.state_event_time
-    run.started_at = folded.started_at
-    run.ended_at = folded.ended_at
-    run.updated_at = event.received_at
-    session.add(run)
+    }
+    transitions = [e for e in runs if e.event_type in STATE_OF_EVENT_TYPE]
+    if transitions:
+        session.execute(
+            insert(transition_table).on_conflict_do_nothing(index_elements=["event_id"]),
+            [
+                {
+                    "event_id": e.id,
+                    "run_uuid": e.run_uuid,
+                    "event_type": e.event_type,
+                    "event_time": e.event_time,
+                    "content_hash": e.content_hash,
+                }
+                for e in sorted(transitions, key=lambda e: e.id)
+            ],
+        )
+    history = _transitions(session, run_uuids)
+    received = {
+        run_uuid: max(e.received_at for e in runs if e.run_uuid == run_uuid) for run_uuid in run_uuids
+    }
+    rows = []
+    for run_uuid in run_uuids:
+        folded = fold_run_state(history.get(run_uuid, []))
+        row = known[run_uuid]
+        rows.append(
+            {
+                "b_run": run_uuid,
+                "state": folded.state.value,
+                "state_event_time": folded.state_event_time or row.state_event_time,
+                "started_at": folded.started_at,
+                "ended_at": folded.ended_at,
+                "updated_at": max(row.updated_at, received[run_uuid]),
+            }
+        )
+    session.execute(
+        update(run_table).where(run_table.c.run_uuid == bindparam("b_run")),
+        rows,
+    )
 
 
-def _transitions(session: Session, run_uuid: uuid.UUID) -> list[Transition]:
+def _transitions(session: Session, run_uuids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Transition]]:
+    found: dict[uuid.UUID, list[Transition]] = {}
     rows = session.execute(
         select(
-            col(RunTransition.event_type), col(RunTransition.event_time), col(RunTransition.content_hash)
-        ).where(col(RunTransition.run_uuid) == run_uuid)
+            col(RunTransition.run_uuid),
+            col(RunTransition.event_type),
+            col(RunTransition.event_time),
+            col(RunTransition.content_hash),
+        ).where(col(RunTransition.run_uuid).in_(run_uuids))
     )
-    return [Transition(event_type=r[0], event_time=r[1], content_hash=r[2]) for r in rows]
+    for run_uuid, event_type, event_time, content_hash in rows:
+        found.setdefault(run_uuid, []).append(Transition(event_type, event_time, content_hash))
+    return found

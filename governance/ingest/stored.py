@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 import orjson
+from sqlalchemy import select
+from sqlmodel import Session
 
 from governance.models import LineageEvent
 
@@ -35,18 +38,23 @@ class StoredEvent:
         return parsed
 
     @classmethod
-    def of(cls, row: LineageEvent) -> StoredEvent:
-        """Copy a row into a detached read model."""
-        assert row.id is not None
-        return cls(
-            id=row.id,
-            content_hash=row.content_hash,
-            kind=row.kind,
-            event_type=row.event_type,
-            event_time=row.event_time,
-            run_uuid=row.run_uuid,
-            job_namespace=row.job_namespace,
-            job_name=row.job_name,
-            received_at=row.received_at,
-            body_text=row.body,
+    def load(cls, session: Session, event_ids: Sequence[int]) -> list[StoredEvent]:
+        """The events with these ids, in id order."""
+        e = LineageEvent.__table__  # type: ignore[attr-defined]  # SQLModel sets it at class creation
+        rows = session.execute(
+            select(
+                e.c.id,
+                e.c.content_hash,
+                e.c.kind,
+                e.c.event_type,
+                e.c.event_time,
+                e.c.run_uuid,
+                e.c.job_namespace,
+                e.c.job_name,
+                e.c.received_at,
+                e.c.body,
+            )
+            .where(e.c.id.in_(event_ids))
+            .order_by(e.c.id)
         )
+        return [cls(*row) for row in rows]

@@ -53,7 +53,8 @@ def normalize_dialect(name: str | None) -> str | None:
     if key in _GENERIC:
         return None
     dialect = _ALIASES.get(key, key)
-    return dialect if dialect in Dialect.classes else None
+    # Dialect.get loads only the module asked for (``classes`` imports every dialect).
+    return dialect if Dialect.get(dialect) is not None else None
 
 
 def scheme(namespace: str) -> str:

@@ -80,7 +80,10 @@ def _splits(text: str) -> list[tuple[str, str]]:
 
 
 def _row_id(session: Session, table: sa.Table, namespace: str, name: str) -> int | None:
+    """The id of the live dataset or job of that name (a deleted one names nothing)."""
     value = session.execute(
-        sa.select(table.c.id).where(table.c.namespace == namespace, table.c.name == name)
+        sa.select(table.c.id).where(
+            table.c.namespace == namespace, table.c.name == name, table.c.deleted.is_(False)
+        )
     ).scalar_one_or_none()
     return None if value is None else int(value)

@@ -12,8 +12,8 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
-from governance.lineage.catalog import JSON, iso
 from governance.lineage.nodes import dataset_node_id, job_node_id
+from governance.lineage.read_model import JSON, iso
 from governance.lineage.visibility import Sight
 from governance.models import Run, RunTransition
 
@@ -160,11 +160,13 @@ def created_stats(
     sight = Sight(grants)
     if not sight.sees_everything:
         return _created_stats_within(session, what, sight, intervals)
+    table = t.job if what == "jobs" else t.dataset
+    # Deleted datasets and jobs are hidden from the counts as from the lists.
+    live = sa.select(table.c.namespace, table.c.created_at).where(table.c.deleted.is_(False)).subquery()
+    source: Any = live
     if what == "sources":
-        column = sa.func.min(t.dataset.c.created_at)
-        source: Any = sa.select(column.label("created_at")).group_by(t.dataset.c.namespace).subquery()
-    else:
-        source = t.job if what == "jobs" else t.dataset
+        column = sa.func.min(live.c.created_at)
+        source = sa.select(column.label("created_at")).group_by(live.c.namespace).subquery()
     counts = session.execute(
         sa.select(*(sa.func.count().filter(source.c.created_at < end) for _, end in intervals))
     ).one()
@@ -180,7 +182,9 @@ def _created_stats_within(
     """``created_stats`` counted in Python over the datasets or jobs a restricted caller may see."""
     table = t.job if what == "jobs" else t.dataset
     rows = sight.keep(
-        session.execute(sa.select(table.c.namespace, table.c.name, table.c.created_at)),
+        session.execute(
+            sa.select(table.c.namespace, table.c.name, table.c.created_at).where(table.c.deleted.is_(False))
+        ),
         lambda r: (r.namespace, r.name),
     )
     if what == "sources":

@@ -10,6 +10,7 @@ so a hostile statement is screened once.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +18,11 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlmodel import Session
 
 from governance.lineage import tables as t
 from governance.lineage.derive import DatasetRef, derive_column_edges
 from governance.lineage.edge_spec import EdgeSpec
-from governance.lineage.upsert import Upserts
+from governance.lineage.upsert import Upserts, chunks
 
 
 @dataclass(frozen=True)
@@ -58,19 +58,60 @@ def _describe(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {"namespace": raw["namespace"], "name": raw["name"], "symlinks": symlinks, "fields": fields}
 
 
-def derive_material(session: Session, material: Mapping[str, Any], at: datetime) -> SqlOutcome:
-    """The edges of a run's SQL, with the schemas known now where the event had none."""
-    filled = {
-        **material,
-        "inputs": [_fill(session, d) for d in material["inputs"]],
-        "outputs": [_fill(session, d) for d in material["outputs"]],
+def derive_materials(
+    ups: Upserts, materials: Mapping[uuid.UUID, Mapping[str, Any]], at: datetime
+) -> dict[uuid.UUID, SqlOutcome]:
+    """The edges of each run's SQL, with the schemas known now where its event had none."""
+    known = _known_fields(
+        ups,
+        {
+            (d["namespace"], d["name"])
+            for m in materials.values()
+            for d in _described(m)
+            if not d.get("fields")
+        },
+    )
+    filled = {run_uuid: _filled(material, known) for run_uuid, material in materials.items()}
+    keys = {
+        run_uuid: hashlib.sha256(orjson.dumps(f, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        for run_uuid, f in filled.items()
     }
-    key = hashlib.sha256(orjson.dumps(filled, option=orjson.OPT_SORT_KEYS)).hexdigest()
-    row = session.execute(
-        sa.select(t.sql_parse.c.edges, t.sql_parse.c.unparsed_reason).where(t.sql_parse.c.key == key)
-    ).first()
-    if row is not None:
-        return SqlOutcome(key, [_edge(e) for e in orjson.loads(row[0])], row[1])
+    cached: dict[str, SqlOutcome] = {}
+    for chunk in chunks(sorted(set(keys.values()))):
+        rows = ups.session.execute(
+            sa.select(t.sql_parse.c.key, t.sql_parse.c.edges, t.sql_parse.c.unparsed_reason).where(
+                t.sql_parse.c.key.in_(chunk)
+            )
+        )
+        cached.update(
+            {
+                key: SqlOutcome(key, [_edge(e) for e in orjson.loads(edges)], reason)
+                for key, edges, reason in rows
+            }
+        )
+    parsed: list[dict[str, Any]] = []
+    for run_uuid, key in sorted(keys.items()):
+        if key not in cached:
+            cached[key] = _parse(key, filled[run_uuid])
+            parsed.append(
+                {
+                    "key": key,
+                    "dialect": filled[run_uuid]["dialect"],
+                    "unparsed_reason": cached[key].unparsed_reason,
+                    "edges": orjson.dumps([_row(e) for e in cached[key].edges]).decode(),
+                    "created_at": at,
+                }
+            )
+    if parsed:
+        ups.session.execute(ups.insert(t.sql_parse).on_conflict_do_nothing(), parsed)
+    return {run_uuid: cached[key] for run_uuid, key in keys.items()}
+
+
+def _described(material: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [*material["inputs"], *material["outputs"]]
+
+
+def _parse(key: str, filled: Mapping[str, Any]) -> SqlOutcome:
     event = {
         "job": {"facets": {"sql": {"query": filled["query"], "dialect": filled["dialect"]}}},
         "inputs": [_as_dataset(d) for d in filled["inputs"]],
@@ -91,37 +132,43 @@ def derive_material(session: Session, material: Mapping[str, Any], at: datetime)
         for e in derivation.edges
         if e.source is not None
     ]
-    session.execute(
-        Upserts(session)
-        .insert(t.sql_parse)
-        .values(
-            key=key,
-            dialect=filled["dialect"],
-            unparsed_reason=derivation.unparsed_reason,
-            edges=orjson.dumps([_row(e) for e in edges]).decode(),
-            created_at=at,
-        )
-        .on_conflict_do_nothing()
-    )
     return SqlOutcome(key, edges, derivation.unparsed_reason)
 
 
-def _fill(session: Session, described: Mapping[str, Any]) -> dict[str, Any]:
-    if described.get("fields"):
-        return dict(described)
-    rows = session.execute(
-        sa.select(t.dataset_field.c.path, t.dataset_field.c.type)
-        .join(t.dataset, t.dataset.c.id == t.dataset_field.c.dataset_id)
-        .where(
-            t.dataset.c.namespace == described["namespace"],
-            t.dataset.c.name == described["name"],
-            t.dataset_field.c.ordinal.is_not(None),
-            # Nested fields are not columns SQL can name directly.
-            ~t.dataset_field.c.path.contains("."),
+def _known_fields(ups: Upserts, refs: set[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Placed top-level fields of the named datasets, in schema order."""
+    d, f = t.dataset, t.dataset_field
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for chunk in chunks(sorted(refs)):
+        rows = ups.session.execute(
+            sa.select(d.c.namespace, d.c.name, f.c.path, f.c.type)
+            .join(d, d.c.id == f.c.dataset_id)
+            .where(
+                sa.tuple_(d.c.namespace, d.c.name).in_(list(chunk)),
+                f.c.ordinal.is_not(None),
+                # Nested fields are not columns SQL can name directly.
+                ~f.c.path.contains("."),
+            )
+            .order_by(d.c.namespace, d.c.name, f.c.ordinal)
         )
-        .order_by(t.dataset_field.c.ordinal)
-    ).all()
-    return {**described, "fields": [{"name": path, "type": kind} for path, kind in rows] or None}
+        for namespace, name, path, kind in rows:
+            found.setdefault((namespace, name), []).append({"name": path, "type": kind})
+    return found
+
+
+def _filled(
+    material: Mapping[str, Any], known: Mapping[tuple[str, str], list[dict[str, Any]]]
+) -> dict[str, Any]:
+    def fill(described: Mapping[str, Any]) -> dict[str, Any]:
+        if described.get("fields"):
+            return dict(described)
+        return {**described, "fields": known.get((described["namespace"], described["name"])) or None}
+
+    return {
+        **material,
+        "inputs": [fill(d) for d in material["inputs"]],
+        "outputs": [fill(d) for d in material["outputs"]],
+    }
 
 
 def _as_dataset(described: Mapping[str, Any]) -> dict[str, Any]:

@@ -200,3 +200,22 @@ tag = sa.Table(
     sa.Column("description", sa.Text, nullable=True),
     _time("created_at"),
 )
+
+# --- stewards' edits: tags added through the API (beside the producers' ``tags`` facets) ------
+
+
+def _tagging(name: str, subject: str, target: str) -> sa.Table:
+    """An association of a dataset, field or job (``subject``) with a tag a steward added."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column(subject, BigId, sa.ForeignKey(target, ondelete="CASCADE"), primary_key=True),
+        sa.Column("tag", sa.Text, sa.ForeignKey("tag.name", ondelete="CASCADE"), primary_key=True),
+        _time("tagged_at"),
+        sa.Index(f"ix_{name}_tag", "tag"),
+    )
+
+
+dataset_tag = _tagging("dataset_tag", "dataset_id", "dataset.id")
+dataset_field_tag = _tagging("dataset_field_tag", "field_id", "dataset_field.id")
+job_tag = _tagging("job_tag", "job_id", "job.id")

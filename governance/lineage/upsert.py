@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -13,6 +12,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from governance.lineage import tables as t
+
+# Well under SQLite's limit on bound variables, for IN lists of any length.
+IN_CHUNK = 500
 
 
 class Upserts:
@@ -34,39 +36,33 @@ class Upserts:
         """The larger of two values."""
         return sa.func.greatest(a, b) if self.postgres else sa.func.max(a, b)
 
-    def span(
-        self, table: sa.Table, key: Mapping[str, Any], at: datetime, *, returning: str | None = None
-    ) -> Any:
-        """Insert a row keyed by ``key`` seen at ``at``, widening its created/updated span."""
-        stmt = (
-            self.insert(table)
-            .values(**key, created_at=at, updated_at=at)
-            .on_conflict_do_update(
+    def spans(
+        self,
+        table: sa.Table,
+        key: Sequence[str],
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        also: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Insert rows keyed by ``key``, each with ``created_at``/``updated_at``; a row already there
+        widens its span to cover both (and takes ``also``)."""
+        if not rows:
+            return
+        stmt = self.insert(table)
+        self.session.execute(
+            stmt.on_conflict_do_update(
                 index_elements=list(key),
                 set_={
-                    "created_at": self.least(table.c.created_at, at),
-                    "updated_at": self.greatest(table.c.updated_at, at),
+                    "created_at": self.least(table.c.created_at, stmt.excluded.created_at),
+                    "updated_at": self.greatest(table.c.updated_at, stmt.excluded.updated_at),
+                    **(also or {}),
                 },
-            )
+            ),
+            sorted(rows, key=lambda r: tuple(str(r[c]) for c in key)),
         )
-        if returning is None:
-            self.session.execute(stmt)
-            return None
-        return self.session.execute(stmt.returning(table.c[returning])).scalar_one()
 
-    def facets(self, subject: str, facets: Mapping[str, Any] | None, at: datetime, content_hash: str) -> None:
-        """Keep each facet of ``subject`` from its newest event (by eventTime, then content hash)."""
-        rows = [
-            {
-                "subject": subject,
-                "name": name,
-                "event_time": at,
-                "content_hash": content_hash,
-                "payload": orjson.dumps(value).decode(),
-            }
-            for name, value in sorted((facets or {}).items())
-            if isinstance(value, dict)
-        ]
+    def facets(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Keep each (subject, name) facet from its newest event (by eventTime, then content hash)."""
         if not rows:
             return
         stmt = self.insert(t.facet)
@@ -83,17 +79,23 @@ class Upserts:
                 },
                 where=newer,
             ),
-            rows,
+            sorted(rows, key=lambda r: (r["subject"], r["name"])),
         )
 
-    def facet(self, subject: str, name: str) -> tuple[str, dict[str, Any]] | None:
-        """The winning facet and the content hash of the event it came from."""
-        row = self.session.execute(
-            sa.select(t.facet.c.content_hash, t.facet.c.payload).where(
-                t.facet.c.subject == subject, t.facet.c.name == name
+    def facet_payloads(self, subjects: Collection[str], names: Collection[str]) -> dict[tuple[str, str], Any]:
+        """The winning payloads of the named facets of ``subjects``, by (subject, name)."""
+        found: dict[tuple[str, str], Any] = {}
+        for chunk in chunks(sorted(subjects)):
+            rows = self.session.execute(
+                sa.select(t.facet.c.subject, t.facet.c.name, t.facet.c.payload).where(
+                    t.facet.c.subject.in_(chunk), t.facet.c.name.in_(sorted(names))
+                )
             )
-        ).first()
-        if row is None:
-            return None
-        payload: dict[str, Any] = orjson.loads(row[1])
-        return str(row[0]), payload
+            found.update({(subject, name): orjson.loads(payload) for subject, name, payload in rows})
+        return found
+
+
+def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
+    """``values`` in slices short enough for an IN list."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -68,6 +68,13 @@ def test_the_permission_table_is_small_and_admin_holds_everything() -> None:
         parse_roles(["root"])
 
 
+def test_the_write_scope_is_catalog_write_and_only_stewards_and_admins_hold_it(session: Session) -> None:
+    """A write token edits the catalog and nothing else; of the roles, stewards and admins edit."""
+    assert {r for r in Role if Permission.CATALOG_WRITE in ROLE_PERMISSIONS[r]} == {Role.STEWARD, Role.ADMIN}
+    writer = create_token(session, name="w", scopes=frozenset({Scope.WRITE}), pepper=PEPPER, now=utcnow())
+    assert token_caller(session, writer.info).permissions == {Permission.CATALOG_WRITE}
+
+
 def test_a_user_without_a_password_gets_a_one_time_one_to_change(session: Session) -> None:
     """The generated password is returned once, stored only as an argon2id hash, and flagged."""
     created = create_user(
@@ -143,16 +150,17 @@ def test_a_token_never_exceeds_its_owner(session: Session) -> None:
     viewer = _user(session, "v@x.org", Role.VIEWER)
     grant(session, grant=Grant("s3://lake", "*"), now=utcnow(), user_id=viewer)
     caller = user_caller(session, viewer)
-    with pytest.raises(PermissionDenied, match="lineage:ingest"):
-        issue_token(
-            session,
-            caller=caller,
-            name="x",
-            scopes=frozenset({Scope.INGEST}),
-            grants=[],
-            pepper=PEPPER,
-            now=utcnow(),
-        )
+    for scope, permission in ((Scope.INGEST, "lineage:ingest"), (Scope.WRITE, "catalog:write")):
+        with pytest.raises(PermissionDenied, match=permission):
+            issue_token(
+                session,
+                caller=caller,
+                name="x",
+                scopes=frozenset({scope}),
+                grants=[],
+                pepper=PEPPER,
+                now=utcnow(),
+            )
     created, stored = issue_token(
         session,
         caller=caller,

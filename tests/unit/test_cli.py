@@ -48,9 +48,9 @@ def test_token_create_list_revoke(runner: CliRunner) -> None:
 def test_domain_errors_become_one_line_and_exit_1(runner: CliRunner) -> None:
     """A bad scope or a missing token id is a one-line error, not a traceback."""
     runner.invoke(cli, ["db", "upgrade"])
-    bad_scope = runner.invoke(cli, ["token", "create", "--scope", "write"])
+    bad_scope = runner.invoke(cli, ["token", "create", "--scope", "delete"])
     assert bad_scope.exit_code == 1
-    assert "unknown scope 'write'" in bad_scope.output and "Traceback" not in bad_scope.output
+    assert "unknown scope 'delete'" in bad_scope.output and "Traceback" not in bad_scope.output
     missing = runner.invoke(cli, ["token", "revoke", "42"])
     assert missing.exit_code == 1 and "no API token with id 42" in missing.output
 

@@ -72,13 +72,18 @@ def _estate() -> list[dict[str, Any]]:
     return [first, second]
 
 
-def _token(database: Database, settings: Settings, teams: list[str]) -> str:
-    """A read token limited to the teams' dataset and job namespaces."""
+def _token(
+    database: Database,
+    settings: Settings,
+    teams: list[str],
+    scopes: frozenset[Scope] = frozenset({Scope.READ}),
+) -> str:
+    """A token (a read one by default) limited to the teams' dataset and job namespaces."""
     with database.session() as session:
         created = create_token(
             session,
             name="limited",
-            scopes=frozenset({Scope.READ}),
+            scopes=scopes,
             pepper=settings.token_pepper(),
             now=utcnow(),
         )
@@ -201,3 +206,57 @@ def test_a_signed_in_users_grants_limit_the_api_and_their_tokens(
         "/api/v1/namespaces", headers={"Authorization": f"Bearer {created['secret']}"}
     ).get_json()
     assert {n["name"] for n in found["namespaces"]} == {_ns("alpha")}
+
+
+def test_a_caller_edits_only_what_its_grants_show(
+    session: Session, client: FlaskClient, database: Database, settings: Settings
+) -> None:
+    """Tagging, untagging and soft-deleting a hidden dataset or job is a 404 as for an unknown one."""
+    fold(session, _estate())
+    editor = _token(database, settings, ["alpha"], frozenset({Scope.READ, Scope.WRITE}))
+    auth = {"Authorization": f"Bearer {editor}"}
+    bravo = f"/api/v1/namespaces/{quote(_ns('bravo'), safe='')}/datasets"
+    bravo_job = f"/api/v1/namespaces/{quote(_job_ns('bravo'), safe='')}/jobs/bravoreport"
+    for method, path in (
+        ("POST", f"{bravo}/bravocurated/tags/pii"),
+        ("DELETE", f"{bravo}/bravocurated/tags/pii"),
+        ("POST", f"{bravo}/bravocurated/fields/bravoid/tags/pii"),
+        ("DELETE", f"{bravo}/bravocurated/fields/bravoid/tags/pii"),
+        ("DELETE", f"{bravo}/bravocurated"),
+        ("POST", f"{bravo_job}/tags/pii"),
+        ("DELETE", f"{bravo_job}/tags/pii"),
+        ("DELETE", bravo_job),
+    ):
+        hidden = client.open(path, method=method, headers=auth).get_json()
+        unknown_path = path.replace("bravo", "bravonothing", 1)
+        unknown = client.open(unknown_path, method=method, headers=auth).get_json()
+        assert hidden["status"] == unknown["status"] == 404, (method, path, hidden)
+        assert hidden["type"] == unknown["type"] and hidden["title"] == unknown["title"]
+    admin = {"Authorization": f"Bearer {_token(database, settings, [], frozenset({Scope.ADMIN}))}"}
+    # An admin token without grants sees everything: nothing changed.
+    curated = client.get(f"{bravo}/bravocurated", headers=admin).get_json()
+    assert curated["tags"] == [] and all(f["tags"] == [] for f in curated["fields"])
+    assert client.get(bravo_job, headers=admin).get_json()["tags"] == []
+    alpha = f"/api/v1/namespaces/{quote(_ns('alpha'), safe='')}/datasets/alpharaw"
+    tagged = client.post(f"{alpha}/tags/pii", headers=auth)
+    assert tagged.status_code == 200 and tagged.get_json()["tags"] == ["pii"]
+    assert client.delete(alpha, headers=auth).get_json()["deleted"] is True
+
+
+def test_soft_deletes_and_grants_both_hide(
+    session: Session, client: FlaskClient, database: Database, settings: Settings
+) -> None:
+    """A deleted dataset is gone for everyone; a hidden one stays a restricted node for the limited caller."""
+    fold(session, _estate())
+    admin = {"Authorization": f"Bearer {_token(database, settings, [], frozenset({Scope.ADMIN}))}"}
+    charlie = f"/api/v1/namespaces/{quote(_ns('charlie'), safe='')}/datasets/charliereport"
+    assert client.delete(charlie, headers=admin).status_code == 200
+    auth = {"Authorization": f"Bearer {_token(database, settings, ['alpha'])}"}
+    node = quote(f"dataset:{_ns('alpha')}:alpharaw", safe=":")
+    graph = client.get(f"/api/v1/lineage?nodeId={node}&depth=5", headers=auth).get_json()["graph"]
+    # raw and alpha's copy, then bravo's curated dataset and job restricted; the deleted report is cut.
+    assert len(graph) == 4
+    assert sorted(n["type"] for n in graph if n["restricted"]) == ["DATASET", "JOB"]
+    assert client.get("/api/v1/stats/datasets", headers=auth).get_json()[-1]["count"] == 1
+    assert client.get("/api/v1/stats/datasets", headers=admin).get_json()[-1]["count"] == 2
+    assert client.get("/api/v1/search?q=report", headers=admin).get_json()["totalCount"] == 1  # the job

@@ -351,3 +351,20 @@ def test_the_graph_does_not_depend_on_event_order_or_duplicates(
     _reset(session)
     fold(session, [ESTATE[i] for i in [*order, *repeats]])
     assert graph_snapshot(session) == expected
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    order=st.permutations(list(range(len(ESTATE)))),
+    batches=st.lists(st.integers(1, len(ESTATE)), min_size=1, max_size=len(ESTATE)),
+)
+def test_the_graph_does_not_depend_on_how_events_are_batched(
+    session: Session, order: list[int], batches: list[int]
+) -> None:
+    """Folding events in batches of any sizes gives the graph of folding them one by one."""
+    _reset(session)
+    fold(session, ESTATE)
+    expected = graph_snapshot(session)
+    _reset(session)
+    fold(session, [ESTATE[i] for i in order], batches=batches)
+    assert graph_snapshot(session) == expected

@@ -11,7 +11,7 @@ from tests.conftest import REPO
 
 
 def test_wheel_ships_the_openlineage_spec_and_the_migrations(tmp_path: Path) -> None:
-    """A non-editable install (the Docker image's) finds the schemas, the migrations and the API document."""
+    """A non-editable install (the Docker image's) has the schemas, migrations, API document, static files."""
     command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(tmp_path), str(REPO)]
     built = subprocess.run(command, capture_output=True, text=True, check=False)
     assert built.returncode == 0, built.stderr[-2000:]
@@ -23,4 +23,6 @@ def test_wheel_ships_the_openlineage_spec_and_the_migrations(tmp_path: Path) -> 
     migrations = {str(p.relative_to(REPO)) for p in (REPO / "migrations").rglob("*.py")}
     assert migrations | {"migrations/alembic.ini"} <= names
     assert "web/api/openapi.yaml" in names
+    vendored = {str(p.relative_to(REPO)) for p in (REPO / "web" / "static").rglob("*") if p.is_file()}
+    assert vendored and vendored <= names
     assert any(name.endswith("entry_points.txt") for name in names)

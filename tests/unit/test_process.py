@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session
 
 from governance.clock import utcnow
 from governance.ingest.accept import accept_event
-from governance.ingest.process import ProcessOutcome, outbox_counts, process_event, sweep_outbox
+from governance.ingest.process import (
+    ProcessOutcome,
+    outbox_counts,
+    process_event,
+    process_events,
+    sweep_outbox,
+)
 from governance.ingest.stored import StoredEvent
 from governance.models import Outbox, OutboxStatus
 from tests.builders import run_event
@@ -44,8 +52,8 @@ def test_an_event_is_processed_once_however_often_it_is_delivered(session: Sessi
 def test_a_poison_event_ends_dead_with_its_error_after_max_attempts(session: Session) -> None:
     """A handler that always fails is retried, then the event is dead and visible."""
 
-    def explode(_session: Session, event: StoredEvent) -> None:
-        raise ValueError(f"cannot fold event {event.id}")
+    def explode(_session: Session, events: Sequence[StoredEvent]) -> None:
+        raise ValueError(f"cannot fold event {events[0].id}")
 
     event_id = accept(session, run_event())
     outcomes = [
@@ -83,6 +91,86 @@ def test_an_event_that_killed_its_worker_every_time_ends_dead(session: Session) 
         process_event(session, event_id=event_id, now=utcnow(), processing_lease=LEASE, max_attempts=3)
         is ProcessOutcome.DEAD
     )
+
+
+def test_a_poison_event_in_a_batch_fails_alone(session: Session) -> None:
+    """The batch is folded again one by one: the poison event is retried, the others are done."""
+    ids = [accept(session, run_event()) for _ in range(4)]
+    poison = ids[2]
+    folded: list[list[int]] = []
+
+    def fails_on_poison(_session: Session, events: Sequence[StoredEvent]) -> None:
+        folded.append([e.id for e in events])
+        if any(e.id == poison for e in events):
+            raise ValueError(f"cannot fold event {poison}")
+
+    outcomes = process_events(
+        session,
+        event_ids=ids,
+        now=utcnow(),
+        processing_lease=LEASE,
+        max_attempts=3,
+        handlers=[fails_on_poison],
+    )
+    assert outcomes == {i: ProcessOutcome.RETRY if i == poison else ProcessOutcome.DONE for i in ids}
+    assert folded == [ids, *([i] for i in ids)]
+    row = session.get(Outbox, poison)
+    assert row is not None and row.status == OutboxStatus.PENDING and row.attempts == 1
+    again = process_events(
+        session,
+        event_ids=ids,
+        now=utcnow(),
+        processing_lease=LEASE,
+        max_attempts=3,
+        handlers=[fails_on_poison],
+    )
+    assert again == {i: ProcessOutcome.RETRY if i == poison else ProcessOutcome.SKIPPED for i in ids}
+
+
+def test_an_interrupted_batch_leaves_every_event_pending(session: Session) -> None:
+    """A time limit that ends a batch rolls it back whole and lets the caller decide."""
+    ids = [accept(session, run_event()) for _ in range(3)]
+
+    class OutOfTime(Exception):
+        pass
+
+    def slow(_session: Session, _events: Sequence[StoredEvent]) -> None:
+        raise OutOfTime
+
+    with pytest.raises(OutOfTime):
+        process_events(
+            session,
+            event_ids=ids,
+            now=utcnow(),
+            processing_lease=LEASE,
+            max_attempts=3,
+            handlers=[slow],
+            interrupted=(OutOfTime,),
+        )
+    statuses = {i: (row.status, row.attempts) for i in ids if (row := session.get(Outbox, i)) is not None}
+    session.rollback()
+    assert statuses == dict.fromkeys(ids, (OutboxStatus.PENDING, 1))
+
+
+def test_a_task_folds_the_never_tried_backlog_behind_it(session: Session) -> None:
+    """Filling takes pending events that no one tried, not those waiting out a backoff."""
+    failed = accept(session, run_event())
+    row = session.get(Outbox, failed)
+    assert row is not None
+    row.attempts = 1  # a failure waiting for the sweep
+    session.add(row)
+    session.commit()
+    backlog = [accept(session, run_event()) for _ in range(5)]
+    outcomes = process_events(
+        session, event_ids=[backlog[0]], now=utcnow(), processing_lease=LEASE, max_attempts=3, fill_to=4
+    )
+    assert outcomes == dict.fromkeys(backlog[:4], ProcessOutcome.DONE)
+    # The stolen events' own messages find them done.
+    assert process_events(
+        session, event_ids=backlog[1:], now=utcnow(), processing_lease=LEASE, max_attempts=3
+    ) == {**dict.fromkeys(backlog[1:4], ProcessOutcome.SKIPPED), backlog[4]: ProcessOutcome.DONE}
+    statuses = {i: r.status for i in [failed, *backlog] if (r := session.get(Outbox, i)) is not None}
+    assert statuses == {failed: OutboxStatus.PENDING} | dict.fromkeys(backlog, OutboxStatus.DONE)
 
 
 def test_sweep_resends_only_events_whose_lease_expired(session: Session) -> None:

@@ -22,8 +22,18 @@ from web.auth import ACCESS_RULE
 
 READERS = {"viewer", "steward", "oncall", "admin"}
 EVERYONE = {*READERS, "anonymous"}
+EDITORS = {"steward", "admin"}  # catalog:write
 # Who may call each endpoint: the matrix as the product defines it, role by role.
 ALLOWED: dict[str, set[str]] = {
+    "edits.delete_dataset": EDITORS,
+    "edits.delete_job": EDITORS,
+    "edits.tag_dataset": EDITORS,
+    "edits.untag_dataset": EDITORS,
+    "edits.tag_field": EDITORS,
+    "edits.untag_field": EDITORS,
+    "edits.tag_job": EDITORS,
+    "edits.untag_job": EDITORS,
+    "edits.put_tag": EDITORS,
     "ingest.post_lineage": {"steward", "admin"},
     "ingest.post_lineage_batch": {"steward", "admin"},
     "ingest_datahub.post_lineage": {"steward", "admin"},

@@ -216,8 +216,10 @@ def test_names_are_shown_as_text_never_markup(client: FlaskClient, database: Dat
 
 
 def test_the_auth_switches_still_open_their_routes(tmp_path: Path) -> None:
-    """HEADWATER_READ_AUTH=off serves reads to anyone, HEADWATER_INGEST_AUTH=off takes events, no more."""
-    settings = Settings(data_dir=tmp_path, secret_key="pepper", read_auth="off", ingest_auth="off")
+    """HEADWATER_READ/INGEST/WRITE_AUTH=off serve reads, take events and take edits from anyone, no more."""
+    settings = Settings(
+        data_dir=tmp_path, secret_key="pepper", read_auth="off", ingest_auth="off", write_auth="off"
+    )
     upgrade(settings.resolved_database_url)
     app = create_app(settings, enqueue=lambda *_: None)
     client = app.test_client()
@@ -226,5 +228,6 @@ def test_the_auth_switches_still_open_their_routes(tmp_path: Path) -> None:
     from tests.builders import run_event
 
     assert client.post("/api/v1/lineage", json=run_event()).status_code == 201
+    assert client.put("/api/v1/tags/open", headers={"Authorization": "Bearer hw_unknown"}).status_code == 200
     assert_problem(client.get("/api/v1/tokens"), 401)
     app.extensions["headwater"].database.dispose()

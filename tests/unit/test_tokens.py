@@ -55,11 +55,16 @@ def test_revoked_and_expired_tokens_are_refused(session: Session) -> None:
         verify_token(session, secret=expiring.secret, pepper=PEPPER, now=now + timedelta(days=2))
 
 
-def test_admin_allows_every_scope_and_others_only_their_own() -> None:
-    """admin implies ingest and read."""
+def test_admin_allows_every_scope_and_others_only_their_own(session: Session) -> None:
+    """admin implies ingest, read and write; write implies neither of the others."""
     assert parse_scopes(["admin"]) == {Scope.ADMIN}
-    with pytest.raises(InvalidInput, match="unknown scope 'write'"):
-        parse_scopes(["write"])
+    assert parse_scopes([" Write "]) == {Scope.WRITE}
+    admin = create_token(session, name="a", scopes=parse_scopes(["admin"]), pepper=PEPPER, now=utcnow())
+    writer = create_token(session, name="w", scopes=parse_scopes(["write"]), pepper=PEPPER, now=utcnow())
+    assert all(admin.info.allows(scope) for scope in Scope)
+    assert [scope for scope in Scope if writer.info.allows(scope)] == [Scope.WRITE]
+    with pytest.raises(InvalidInput, match="unknown scope 'delete'"):
+        parse_scopes(["delete"])
     with pytest.raises(InvalidInput, match="at least one"):
         parse_scopes([])
 

@@ -12,8 +12,18 @@ from flask.typing import ResponseReturnValue
 from governance.access import Grants, Permission
 from governance.clock import utcnow
 from governance.errors import InvalidInput
-from governance.lineage import catalog, search, traverse
-from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg
+from governance.lineage import (
+    column_walk,
+    datasets,
+    impact,
+    jobs,
+    namespaces,
+    runs,
+    search,
+    tags,
+    traverse,
+)
+from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg, zone_arg
 from web.auth import current_caller, read_switch, requires
 from web.runtime import runtime
 
@@ -35,7 +45,7 @@ def list_namespaces() -> ResponseReturnValue:
     """Every namespace."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_namespaces(session, grants=_grants(), limit=limit, offset=offset))
+        return jsonify(namespaces.list_namespaces(session, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/namespaces/<name:namespace>")
@@ -43,7 +53,7 @@ def list_namespaces() -> ResponseReturnValue:
 def get_namespace(namespace: str) -> ResponseReturnValue:
     """One namespace."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_namespace(session, namespace, grants=_grants()))
+        return jsonify(namespaces.get_namespace(session, namespace, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets")
@@ -53,7 +63,7 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
     limit, offset = paging()
     with runtime().database.session() as session:
         return jsonify(
-            catalog.list_datasets(session, namespace, grants=_grants(), limit=limit, offset=offset)
+            datasets.list_datasets(session, namespace, grants=_grants(), limit=limit, offset=offset)
         )
 
 
@@ -62,7 +72,7 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
 def get_dataset(namespace: str, dataset: str) -> ResponseReturnValue:
     """One dataset."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_dataset(session, namespace, dataset, grants=_grants()))
+        return jsonify(datasets.get_dataset(session, namespace, dataset, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>/versions")
@@ -72,7 +82,7 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
     limit, offset = paging()
     with runtime().database.session() as session:
         return jsonify(
-            catalog.list_dataset_versions(
+            datasets.list_dataset_versions(
                 session, namespace, dataset, grants=_grants(), limit=limit, offset=offset
             )
         )
@@ -83,7 +93,7 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
 def get_dataset_version(namespace: str, dataset: str, version: str) -> ResponseReturnValue:
     """One version of a dataset."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_dataset_version(session, namespace, dataset, version, grants=_grants()))
+        return jsonify(datasets.get_dataset_version(session, namespace, dataset, version, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs")
@@ -92,7 +102,7 @@ def list_namespace_jobs(namespace: str) -> ResponseReturnValue:
     """A namespace's jobs."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(catalog.list_jobs(session, namespace, grants=_grants(), limit=limit, offset=offset))
+        return jsonify(jobs.list_jobs(session, namespace, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/jobs")
@@ -106,7 +116,7 @@ def list_jobs() -> ResponseReturnValue:
         raise InvalidInput(f"lastRunStates must be among {sorted(RUN_STATES)}, not {unknown}")
     with runtime().database.session() as session:
         return jsonify(
-            catalog.list_jobs(
+            jobs.list_jobs(
                 session, None, grants=_grants(), limit=limit, offset=offset, last_run_states=states
             )
         )
@@ -117,7 +127,7 @@ def list_jobs() -> ResponseReturnValue:
 def get_job(namespace: str, job: str) -> ResponseReturnValue:
     """One job."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_job(session, namespace, job, grants=_grants()))
+        return jsonify(jobs.get_job(session, namespace, job, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>/versions")
@@ -127,7 +137,7 @@ def list_job_versions(namespace: str, job: str) -> ResponseReturnValue:
     limit, offset = paging()
     with runtime().database.session() as session:
         return jsonify(
-            catalog.list_job_versions(session, namespace, job, grants=_grants(), limit=limit, offset=offset)
+            jobs.list_job_versions(session, namespace, job, grants=_grants(), limit=limit, offset=offset)
         )
 
 
@@ -137,9 +147,7 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
     """A job's runs, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(
-            catalog.list_runs(session, namespace, job, grants=_grants(), limit=limit, offset=offset)
-        )
+        return jsonify(runs.list_runs(session, namespace, job, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/jobs/runs/<name:run_id>")
@@ -147,7 +155,7 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
 def get_run(run_id: str) -> ResponseReturnValue:
     """One run."""
     with runtime().database.session() as session:
-        return jsonify(catalog.get_run(session, run_id, grants=_grants()))
+        return jsonify(runs.get_run(session, run_id, grants=_grants()))
 
 
 @bp.get("/jobs/runs/<name:run_id>/facets")
@@ -158,7 +166,7 @@ def get_run_facets(run_id: str) -> ResponseReturnValue:
     if kind not in {"run", "job"}:
         raise InvalidInput(f"type must be run or job, not {kind!r}")
     with runtime().database.session() as session:
-        return jsonify(catalog.get_run_facets(session, run_id, of_job=kind == "job", grants=_grants()))
+        return jsonify(runs.get_run_facets(session, run_id, of_job=kind == "job", grants=_grants()))
 
 
 @bp.get("/lineage")
@@ -182,7 +190,7 @@ def get_column_lineage() -> ResponseReturnValue:
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
         return jsonify(
-            traverse.column_lineage(
+            column_walk.column_lineage(
                 session,
                 node_id,
                 grants=_grants(),
@@ -203,7 +211,7 @@ def get_impact() -> ResponseReturnValue:
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
         return jsonify(
-            traverse.impact(session, node_id, grants=_grants(), direction=direction, depth=depth, as_of=as_of)
+            impact.impact(session, node_id, grants=_grants(), direction=direction, depth=depth, as_of=as_of)
         )
 
 
@@ -232,14 +240,14 @@ def get_search() -> ResponseReturnValue:
 def list_tags() -> ResponseReturnValue:
     """Every tag."""
     with runtime().database.session() as session:
-        return jsonify(catalog.list_tags(session))
+        return jsonify(tags.list_tags(session))
 
 
 @bp.get("/stats/lineage-events")
 @_reader
 def get_lineage_event_stats() -> ResponseReturnValue:
     """Run events per hour of the last day, or per day of the last week."""
-    period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
+    period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
         return jsonify(
             search.lineage_event_stats(session, grants=_grants(), period=period, timezone=zone, now=utcnow())
@@ -252,7 +260,7 @@ def get_lineage_event_stats() -> ResponseReturnValue:
 @_reader
 def get_created_stats(what: str) -> ResponseReturnValue:
     """How many jobs, datasets or sources there were at the end of each interval."""
-    period, zone = request.args.get("period", "DAY"), request.args.get("timezone", "UTC")
+    period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
         return jsonify(
             search.created_stats(session, what, grants=_grants(), period=period, timezone=zone, now=utcnow())

@@ -46,6 +46,13 @@ def bool_arg(name: str, default: bool) -> bool:
     return text.lower() == "true"
 
 
+def zone_arg(name: str) -> str:
+    """An IANA time zone name, ``UTC`` by default (a ``+`` that became a space is put back)."""
+    # Marquez's web UI sends the zone unencoded, so Etc/GMT+1 arrives as "Etc/GMT 1"; no zone
+    # name holds a space.
+    return (request.args.get(name) or "UTC").replace(" ", "+")
+
+
 def paging(default_limit: int = 100) -> tuple[int, int]:
     """``limit`` and ``offset``."""
     return int_arg("limit", default_limit, high=MAX_PAGE), int_arg("offset", 0)

@@ -1,4 +1,4 @@
-"""Response shapes of the API, in one place."""
+"""Request models and response shapes of the API, in one place."""
 
 from __future__ import annotations
 
@@ -8,7 +8,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from governance.access import Caller, GrantInfo, TokenInfo
 from governance.ingest.accept import Acceptance, BatchResult
-from governance.lineage.catalog import iso
+from governance.lineage.read_model import iso
+from governance.lineage.tagging import Tag
+
+
+class TagIn(BaseModel):
+    """The body of ``PUT /tags/{tag}``: Marquez's ``{"description": ...}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    description: str | None = None
+
+
+def tag(value: Tag) -> dict[str, Any]:
+    """A tag as Marquez writes it."""
+    return {"name": value.name, "description": value.description}
 
 
 def acceptance(result: Acceptance) -> dict[str, Any]:
@@ -48,7 +62,7 @@ class TokenIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-    scopes: list[str] = Field(min_length=1, max_length=3)
+    scopes: list[str] = Field(min_length=1, max_length=4)
     grants: list[GrantIn] = Field(default_factory=list, max_length=100)
     expiresDays: int | None = Field(default=None, ge=1, le=3650)  # noqa: N815  (the API's camelCase)
 

@@ -80,7 +80,7 @@ def _tokens_page(status: int = 200, **extra: Any) -> ResponseReturnValue:
     with runtime().database.session() as session:
         views = tokens_for(session, caller=current_caller())
     return render_template(
-        "console/tokens.html", tokens=views, scopes=["read", "ingest", "admin"], **extra
+        "console/tokens.html", tokens=views, scopes=["read", "ingest", "write", "admin"], **extra
     ), status
 
 
