@@ -65,6 +65,7 @@ import psycopg
 import requests
 from sqlalchemy.engine import make_url
 
+from governance.access import EVERYTHING
 from governance.db import Database
 from governance.lineage import column_walk, traverse
 from governance.lineage.nodes import dataset_node_id, field_node_id, job_node_id, resolve_node
@@ -537,8 +538,10 @@ def in_process_phase(url: str, walk: Walk, warmup: list[str], depth: int) -> tup
     def whole(node_id: str) -> Any:
         with database.session() as session:
             if table:
-                return traverse.lineage(session, node_id, depth=depth)
-            return column_walk.column_lineage(session, node_id, depth=depth, with_downstream=True)
+                return traverse.lineage(session, node_id, grants=EVERYTHING, depth=depth)
+            return column_walk.column_lineage(
+                session, node_id, grants=EVERYTHING, depth=depth, with_downstream=True
+            )
 
     try:
         for node_id in warmup:

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import click
 
 from governance import schema_migrations
-from governance.access import create_token, list_tokens, parse_scopes, revoke_token
+from governance.access import create_token, list_tokens, parse_scopes, provision_user, revoke_token
+from governance.access.permissions import Role
 from governance.clock import utcnow
 from governance.config import Settings, get_settings
 from governance.connect import openlineage_yml
@@ -75,6 +76,9 @@ def up(port: int | None, demo: bool) -> None:
     sys.exit(code)
 
 
+DEMO_ADMIN = "admin@headwater.demo"
+
+
 def _announce(settings: Settings, base_url: str, *, demo: bool) -> None:
     with _database().session() as session:
         token = create_token(
@@ -91,6 +95,12 @@ def _announce(settings: Settings, base_url: str, *, demo: bool) -> None:
         results = list(sender.send_all(("demo", e) for e in demo_events(utcnow())))
         accepted = sum(1 for r in results if r.status_code == 201)
         click.echo(f"demo estate: {accepted} of {len(results)} events accepted")
+        with _database().session() as session:
+            admin = provision_user(session, email=DEMO_ADMIN, roles=frozenset({Role.ADMIN}), now=utcnow())
+        click.echo(
+            f"demo admin: sign in at {settings.resolved_public_url}/auth/login as {admin.info.email}\n"
+            f"  one-time password (shown once, to change at first sign-in): {admin.one_time_password}"
+        )
     url = settings.resolved_public_url
     click.echo(
         f"\nHeadwater is ready at {url}\n"
@@ -231,6 +241,11 @@ def token_revoke(token_id: int) -> None:
     with _database().session() as session:
         info = revoke_token(session, token_id=token_id, now=utcnow())
     click.echo(f"token {info.id} revoked")
+
+
+from governance.cli_admin import admin  # noqa: E402  (the group defines its commands on import)
+
+cli.add_command(admin)
 
 
 @cli.group()

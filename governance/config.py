@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -78,6 +79,16 @@ class Settings(BaseSettings):
         0, ge=0, le=65535, description="Port a Celery worker serves Prometheus metrics on; 0 turns it off."
     )
     public_url: str = Field("", description="URL pipelines use to reach this server; derived if empty.")
+    secure_cookies: Switch = Field(
+        Switch.ON,
+        description="'on': __Host- prefixed Secure cookies (HTTPS); 'off' for plain-HTTP localhost.",
+    )
+    ratelimit_storage_url: str = Field(
+        "",
+        description="Where rate-limit counters live; empty: the Redis broker, else memory.",
+    )
+    login_rate_limit: str = Field("10 per minute", description="Sign-in attempts allowed per client address.")
+    token_rate_limit: str = Field("20 per hour", description="Token creations allowed per caller.")
 
     @field_validator("log_level")
     @classmethod
@@ -86,6 +97,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return level
+
+    @field_validator("login_rate_limit", "token_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit such as '10 per minute'") from None
+        return value
 
     @property
     def is_embedded(self) -> bool:
@@ -108,6 +128,15 @@ class Settings(BaseSettings):
         host = "localhost" if self.bind_host in {"0.0.0.0", "127.0.0.1", "::"} else self.bind_host
         return self.public_url or f"http://{host}:{self.port}"
 
+    @property
+    def resolved_ratelimit_storage_url(self) -> str:
+        """Rate-limit storage: the setting, else the broker's Redis, else this process's memory."""
+        if self.ratelimit_storage_url:
+            return self.ratelimit_storage_url
+        if self.broker_url.startswith(("redis://", "rediss://")):
+            return self.broker_url
+        return "memory://"
+
     def token_pepper(self) -> bytes:
         """The server-side pepper for token hashes; generated once into data_dir in embedded mode."""
         if self.secret_key:
@@ -122,7 +151,7 @@ class Settings(BaseSettings):
         return path.read_text().strip().encode()
 
 
-_SECRET_FIELDS = ("database_url", "broker_url", "secret_key")
+_SECRET_FIELDS = ("database_url", "broker_url", "secret_key", "ratelimit_storage_url")
 
 
 def load_settings(environ: dict[str, str]) -> Settings:

@@ -28,8 +28,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Create an engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+def make_engine(url: str, *, pool_size: int = 10, sqlite_write_lock_first: bool = True) -> Engine:
+    """Create an engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    ``sqlite_write_lock_first=False`` opens deferred transactions instead, for a session held open
+    across a request (the web's sign-in session) that must not hold SQLite's write lock meanwhile.
+    """
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -37,7 +41,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin_immediate if sqlite_write_lock_first else _sqlite_begin)
         return engine
     return create_engine(
         url,
@@ -67,6 +71,10 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # process committed in between, whatever the busy timeout; taking the write lock up front
     # makes writers queue instead.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class Database:

@@ -59,6 +59,46 @@ class TokenNotFound(NotFound):
         self.token_id = token_id
 
 
+class UserNotFound(NotFound):
+    """No user has that id or address."""
+
+    code = "user-not-found"
+
+    def __init__(self, user: int | str) -> None:
+        super().__init__(f"no user {user!r}")
+        self.user = user
+
+
+class UserExists(Conflict):
+    """An account with that address exists already."""
+
+    code = "user-exists"
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"a user with the address {email!r} exists already")
+        self.email = email
+
+
+class LastAdmin(Conflict):
+    """The change would leave no active administrator."""
+
+    code = "last-admin"
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__(f"user {user_id} is the last active admin; make another admin first")
+        self.user_id = user_id
+
+
+class GrantNotFound(NotFound):
+    """No grant has that id (for this holder)."""
+
+    code = "grant-not-found"
+
+    def __init__(self, grant_id: int) -> None:
+        super().__init__(f"no grant with id {grant_id}")
+        self.grant_id = grant_id
+
+
 class TagNotFound(NotFound):
     """No tag has that name."""
 

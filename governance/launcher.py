@@ -81,12 +81,17 @@ def prepare_metrics_dir(settings: Settings, role: str) -> Path:
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
-    """The environment every child gets: ours, plus the resolved port and one metrics directory
-    shared by web, worker and beat, so that /metrics shows the worker's counters too."""
+    """The environment every child gets: ours, plus the resolved port, one metrics directory
+    shared by web, worker and beat (so that /metrics shows the worker's counters too), and plain
+    cookies when the console is served over plain HTTP."""
     env = dict(os.environ)
     env["HEADWATER_PORT"] = str(settings.port)
     env["HEADWATER_DATA_DIR"] = str(settings.data_dir)
     env["PROMETHEUS_MULTIPROC_DIR"] = str(prepare_metrics_dir(settings, "all"))
+    if "HEADWATER_SECURE_COOKIES" not in env and settings.resolved_public_url.startswith("http://"):
+        # Browsers drop Secure (and so __Host-) cookies over plain HTTP: the console at
+        # http://localhost could not keep a session. Set HEADWATER_SECURE_COOKIES to override.
+        env["HEADWATER_SECURE_COOKIES"] = "off"
     return env
 
 

@@ -159,6 +159,16 @@ class ApiToken(SQLModel, table=True):
     token_hmac: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     prefix: str = Field(sa_column=Column(String(16), nullable=False))
     scopes: str = Field(sa_column=Column(Text, nullable=False))
+    # The user the token acts for; NULL for a token minted from the command line.
+    owner_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("user_account.id", ondelete="CASCADE", name="fk_api_token_owner"),
+            nullable=True,
+            index=True,
+        ),
+    )
     created_at: datetime = _utc()
     expires_at: datetime | None = _utc(nullable=True)
     revoked_at: datetime | None = _utc(nullable=True)
@@ -167,4 +177,5 @@ class ApiToken(SQLModel, table=True):
 
 # The lineage graph's tables live with the lineage code; importing them here puts every table
 # on one metadata, which Alembic compares against.
+from governance.access import tables as _access_tables  # noqa: E402, F401
 from governance.lineage import tables as _lineage_tables  # noqa: E402, F401

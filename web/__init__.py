@@ -11,9 +11,11 @@ from flask import Flask, Response, g, request
 from governance.config import Settings, Switch, get_settings
 from governance.ingest.schema import warm_up
 from governance.logs import configure_logging
-from web import problems, runtime
-from web.api import edits, events, graph, ingest, openapi
-from web.raw_paths import NameConverter, RawPathMiddleware
+from web import headers, problems, ratelimit, runtime, security, security_routes
+from web.api import edits, events, graph, ingest, me, openapi, tokens
+from web.console import bp as console_bp
+from web.console import root_bp
+from web.raw_paths import IdConverter, NameConverter, RawPathMiddleware
 from web.runtime import Enqueue
 
 log = structlog.get_logger(__name__)
@@ -26,13 +28,17 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     configure_logging(settings)
     app = Flask(__name__)
     app.url_map.converters["name"] = NameConverter
+    app.url_map.converters["id"] = IdConverter
     app.wsgi_app = RawPathMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     # One byte over the cap, so that a chunked body (no Content-Length) that reaches the cap
     # shows the ingest path it is too large instead of ending there silently.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
-    runtime.init_app(app, settings, enqueue)
+    state = runtime.init_app(app, settings, enqueue)
     warm_up()
     problems.init_app(app)
+    security.init_app(app, settings, state.pepper)
+    limiter = ratelimit.init_app(app, settings)
+    headers.init_app(app)
     app.register_blueprint(ingest.bp, url_prefix="/api/v1")
     # DataHub's path for the same contract, so integrations configured for it work unchanged.
     app.register_blueprint(ingest.bp, url_prefix="/openapi/openlineage/api/v1", name="ingest_datahub")
@@ -42,7 +48,16 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     app.register_blueprint(edits.bp, url_prefix="/api/v1")
     from web.health import bp as health_bp
 
+    app.register_blueprint(me.bp, url_prefix="/api/v1")
+    app.register_blueprint(tokens.bp, url_prefix="/api/v1")
+    app.register_blueprint(console_bp, url_prefix="/console")
+    app.register_blueprint(root_bp)
     app.register_blueprint(health_bp)
+    security_routes.declare(app, limiter, settings)
+    for endpoint in ("tokens.create_token", "console.create_token"):
+        app.view_functions[endpoint] = ratelimit.limit_token_creation(
+            limiter, settings, app.view_functions[endpoint]
+        )
     if settings.ingest_auth == Switch.OFF:
         log.warning(
             "ingest_auth_off", detail="events are accepted without a token; serve a trusted network only"

@@ -13,18 +13,21 @@ from prometheus_client.registry import Collector
 
 from governance.ingest.process import outbox_counts
 from governance.readiness import check_readiness
+from web.auth import public
 from web.runtime import runtime
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> ResponseReturnValue:
     """Liveness: the process answers."""
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
+@public
 def readyz() -> ResponseReturnValue:
     """Readiness: 200 once events can be accepted and queued, else 503 naming what is wrong."""
     state = runtime()
@@ -51,6 +54,7 @@ class OutboxCollector(Collector):
 
 
 @bp.get("/metrics")
+@public
 def metrics() -> ResponseReturnValue:
     """Prometheus exposition: this server's counters (all processes) and the outbox gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

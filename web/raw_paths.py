@@ -46,3 +46,15 @@ class NameConverter(BaseConverter):
 
     def to_url(self, value: str) -> str:
         return super().to_url(value)
+
+
+class IdConverter(BaseConverter):
+    """A row id in a path: 1 to 9 digits, so that no id overflows a database integer (else 404)."""
+
+    regex = r"\d{1,9}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
-from governance.access import TokenInfo
+from governance.access import Caller
 from governance.config import Settings
 from governance.db import Database
 
@@ -19,22 +19,22 @@ LAST_USED_EVERY_SECONDS = 60.0
 
 @dataclass
 class TokenCache:
-    """Verified tokens, trusted for a few seconds so that ingest needs no extra query."""
+    """Verified tokens' callers, trusted for a few seconds so that ingest needs no extra query."""
 
     ttl_seconds: float
-    _entries: dict[str, tuple[TokenInfo, float]] = field(default_factory=dict)
+    _entries: dict[str, tuple[Caller, float]] = field(default_factory=dict)
     _last_used: dict[int, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self, digest: str) -> TokenInfo | None:
-        """The cached token for an HMAC digest, if still fresh."""
+    def get(self, digest: str) -> Caller | None:
+        """The cached caller of a token's HMAC digest, if still fresh."""
         entry = self._entries.get(digest)
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
 
-    def put(self, digest: str, token: TokenInfo) -> None:
-        """Remember a verified token."""
+    def put(self, digest: str, token: Caller) -> None:
+        """Remember a verified token's caller."""
         with self._lock:
             if len(self._entries) > 10_000:
                 self._entries.clear()

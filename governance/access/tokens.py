@@ -8,25 +8,16 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from governance.access.permissions import Scope
 from governance.errors import InvalidInput, TokenNotFound, Unauthenticated
 from governance.models import ApiToken
 
 TOKEN_PREFIX = "hw_"
 _DISPLAY_CHARS = 10
-
-
-class Scope(StrEnum):
-    """What a token may do; ``admin`` may do everything."""
-
-    INGEST = "ingest"  # send OpenLineage events
-    READ = "read"  # read the catalog, the lineage graph and the raw events
-    WRITE = "write"  # edit catalog metadata: tags and soft deletes of datasets and jobs
-    ADMIN = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +32,7 @@ class TokenInfo:
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    owner_id: int | None = None
 
     @classmethod
     def of(cls, row: ApiToken) -> TokenInfo:
@@ -55,6 +47,7 @@ class TokenInfo:
             expires_at=row.expires_at,
             revoked_at=row.revoked_at,
             last_used_at=row.last_used_at,
+            owner_id=row.owner_id,
         )
 
     def allows(self, scope: Scope) -> bool:
@@ -103,8 +96,10 @@ def create_token(
     pepper: bytes,
     now: datetime,
     expires_at: datetime | None = None,
+    owner_id: int | None = None,
+    commit: bool = True,
 ) -> CreatedToken:
-    """Mint a token; its secret is returned once and only its HMAC is stored."""
+    """Mint a token (acting for ``owner_id`` when given); its secret is returned once, its HMAC stored."""
     if not name.strip():
         raise InvalidInput("a token needs a name")
     if expires_at is not None and expires_at <= now:
@@ -117,9 +112,13 @@ def create_token(
         scopes=",".join(sorted(scopes)),
         created_at=now,
         expires_at=expires_at,
+        owner_id=owner_id,
     )
     session.add(row)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return CreatedToken(info=TokenInfo.of(row), secret=secret)
 
 
@@ -159,7 +158,10 @@ def revoke_token(session: Session, *, token_id: int, now: datetime) -> TokenInfo
     return TokenInfo.of(row)
 
 
-def list_tokens(session: Session) -> list[TokenInfo]:
-    """Every token, newest first."""
-    rows = session.execute(select(ApiToken).order_by(col(ApiToken.id).desc())).scalars()
+def list_tokens(session: Session, *, owner_id: int | None = None) -> list[TokenInfo]:
+    """Every token (or those acting for ``owner_id``), newest first."""
+    query = select(ApiToken).order_by(col(ApiToken.id).desc())
+    if owner_id is not None:
+        query = query.where(col(ApiToken.owner_id) == owner_id)
+    rows = session.execute(query).scalars()
     return [TokenInfo.of(row) for row in rows]

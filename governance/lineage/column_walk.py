@@ -9,12 +9,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
 from governance.lineage.facets import WHOLE_DATASET
-from governance.lineage.nodes import NodeRef, field_node_id, job_node_id, resolve_node
+from governance.lineage.nodes import NodeRef, field_node_id, job_node_id
 from governance.lineage.read_model import JSON
-from governance.lineage.walks import MAX_NODES, check_depth, chunks, edge_view
+from governance.lineage.visibility import RESTRICTED_NAMESPACE, Sight
+from governance.lineage.walks import MAX_NODES, check_depth, chunks, edge_view, visible_root
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +140,27 @@ def job_names(session: Session, job_ids: Iterable[int]) -> dict[int, tuple[str, 
     return found
 
 
+def job_ref(jobs: dict[int, tuple[str, str]], job_id: int, sight: Sight) -> str:
+    """A job's node id, or the restricted id standing for it when ``sight`` hides it."""
+    namespace, name = jobs[job_id]
+    return job_node_id(namespace, name) if sight.sees(namespace, name) else sight.restricted_id("job", job_id)
+
+
 def column_lineage(
-    session: Session, node_id: str, *, depth: int, with_downstream: bool, as_of: datetime | None = None
+    session: Session,
+    node_id: str,
+    *,
+    grants: Grants,
+    depth: int,
+    with_downstream: bool,
+    as_of: datetime | None = None,
 ) -> JSON:
-    """Fields upstream (and downstream) of a field or of every field of a dataset, in Marquez's shape."""
-    root = resolve_node(session, node_id)
+    """Fields upstream (and downstream) of a field or of every field of a dataset, in Marquez's shape.
+
+    A field of a dataset the grants hide stays in the graph, with its edges, as a restricted node.
+    """
+    sight = Sight(grants)
+    root = visible_root(session, node_id, sight)
     walk = column_walk(
         session,
         start_fields(session, root),
@@ -154,8 +172,13 @@ def column_lineage(
     info = field_info(session, walk.fields)
     jobs = job_names(session, {h.job_id for h in walk.hops.values()})
 
+    def shown(field_id: int) -> bool:
+        return sight.sees(info[field_id].namespace, info[field_id].dataset)
+
     def node_id_of(field_id: int) -> str:
         i = info[field_id]
+        if not shown(field_id):
+            return sight.restricted_field_id(i.dataset_id, field_id)
         return field_node_id(i.namespace, i.dataset, i.path)
 
     visible = {fid for fid, i in info.items() if i.path != WHOLE_DATASET}
@@ -166,18 +189,23 @@ def column_lineage(
         if hop.source not in visible or hop.target not in visible:
             continue
         source = info[hop.source]
-        job_ns, job_name = jobs[hop.job_id]
+        restricted = not shown(hop.source)
+        if restricted:
+            _, _, source_ds, source_field = node_id_of(hop.source).split(":", 3)
+        else:
+            source_ds, source_field = source.dataset, source.path
         inputs[hop.target].append(
             {
-                "namespace": source.namespace,
-                "dataset": source.dataset,
-                "field": source.path,
+                "namespace": RESTRICTED_NAMESPACE if restricted else source.namespace,
+                "dataset": source_ds,
+                "field": source_field,
                 "transformationType": hop.transformation,
                 "transformationDescription": hop.subtype,
                 "subtype": hop.subtype,
                 "masking": hop.masking,
                 "derived": hop.derived,
-                "job": job_node_id(job_ns, job_name),
+                "job": job_ref(jobs, hop.job_id, sight),
+                "restricted": restricted,
             }
         )
         in_edges[hop.target].append({"origin": node_id_of(hop.target), "destination": node_id_of(hop.source)})
@@ -185,7 +213,14 @@ def column_lineage(
             {"origin": node_id_of(hop.source), "destination": node_id_of(hop.target)}
         )
     graph = []
-    for fid in sorted(visible, key=lambda i: (info[i].namespace, info[i].dataset, info[i].path)):
+    for fid in sorted(
+        visible, key=lambda i: (not shown(i), info[i].namespace, info[i].dataset, info[i].path)
+    ):
+        if not shown(fid):
+            graph.append(
+                _restricted_field_node(node_id_of(fid), _unique(in_edges[fid]), _unique(out_edges[fid]))
+            )
+            continue
         i = info[fid]
         first = inputs[fid][0] if inputs[fid] else None
         graph.append(
@@ -204,9 +239,32 @@ def column_lineage(
                 },
                 "inEdges": _unique(in_edges[fid]),
                 "outEdges": _unique(out_edges[fid]),
+                "restricted": False,
             }
         )
     return {"graph": graph, "truncated": walk.truncated}
+
+
+def _restricted_field_node(node_id: str, in_edges: list[JSON], out_edges: list[JSON]) -> JSON:
+    _, _, dataset, field_name = node_id.split(":", 3)
+    return {
+        "id": node_id,
+        "type": "DATASET_FIELD",
+        "data": {
+            "namespace": RESTRICTED_NAMESPACE,
+            "dataset": dataset,
+            "datasetVersion": None,
+            "field": field_name,
+            "fieldType": None,
+            "transformationDescription": None,
+            "transformationType": None,
+            "inputFields": [],
+            "restricted": True,
+        },
+        "inEdges": in_edges,
+        "outEdges": out_edges,
+        "restricted": True,
+    }
 
 
 def _unique(edges: list[JSON]) -> list[JSON]:

@@ -9,12 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import NotFound
 from governance.lineage import tables as t
 from governance.lineage.facets import WHOLE_DATASET, schema_fields
 from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
 from governance.lineage.tags import facet_field_tags, facet_tags, merged, steward_tags
+from governance.lineage.visibility import Sight, shown_facets
 
 STREAM_SCHEMES = ("kafka://", "pulsar://", "kinesis://", "pubsub://", "eventhubs://")
 
@@ -60,7 +62,7 @@ def _current_versions(session: Session, dataset_ids: Sequence[int]) -> dict[int,
     return {row.dataset_id: row for row in rows}
 
 
-def _column_lineage(session: Session, dataset_id: int) -> list[JSON] | None:
+def _column_lineage(session: Session, dataset_id: int, sight: Sight) -> list[JSON] | None:
     """Marquez's ``columnLineage`` of a dataset: each field's current inputs; None when it has none.
 
     Marquez leaves the field null for a dataset without column lineage, and its web UI offers the
@@ -92,6 +94,8 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON] | None:
     )
     by_field: dict[str, list[JSON]] = {}
     for field, namespace, name, path, transformation, subtype in rows:
+        if not sight.sees(namespace, name):
+            continue
         by_field.setdefault(field, []).append(
             {
                 "namespace": namespace,
@@ -104,8 +108,11 @@ def _column_lineage(session: Session, dataset_id: int) -> list[JSON] | None:
     return [{"name": field, "inputFields": inputs} for field, inputs in by_field.items()] or None
 
 
-def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) -> list[JSON]:
-    """Dataset rows in Marquez's shape (``columnLineage`` left null unless ``with_lineage``)."""
+def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool, sight: Sight) -> list[JSON]:
+    """Dataset rows in Marquez's shape, without what ``sight`` hides.
+
+    ``columnLineage`` is left null unless ``with_lineage``.
+    """
     ids = [int(r.id) for r in rows]
     facets = facets_of(session, (f"dataset:{i}" for i in ids))
     fields = _fields(session, ids)
@@ -142,37 +149,41 @@ def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool) 
                 "lastModifiedAt": iso(version.created_at) if version else None,
                 "lastLifecycleState": text_of(own, "lifecycleStateChange", "lifecycleStateChange"),
                 "description": text_of(own, "documentation", "description"),
-                "facets": own,
+                "facets": shown_facets(sight, own, touches_hidden=False),
                 "currentVersion": str(version.uuid) if version else None,
-                "columnLineage": _column_lineage(session, row.id) if with_lineage else None,
+                "columnLineage": _column_lineage(session, row.id, sight) if with_lineage else None,
                 "deleted": bool(row.deleted),
             }
         )
     return out
 
 
-def list_datasets(session: Session, namespace: str, *, limit: int, offset: int) -> JSON:
-    """A namespace's datasets, by name, with the total count."""
-    get_namespace(session, namespace)
+def list_datasets(session: Session, namespace: str, *, grants: Grants, limit: int, offset: int) -> JSON:
+    """A namespace's datasets the grants show, by name, with their count."""
+    sight = Sight(grants)
+    get_namespace(session, namespace, grants=grants)
     query = (
         sa.select(t.dataset)
         .where(t.dataset.c.namespace == namespace, t.dataset.c.deleted.is_(False))
         .order_by(t.dataset.c.name)
     )
-    rows, total = page(session, query, limit, offset)
-    return {"datasets": dataset_views(session, rows, with_lineage=True), "totalCount": total}
+    rows, total = page(session, query, limit, offset, sight)
+    return {"datasets": dataset_views(session, rows, with_lineage=True, sight=sight), "totalCount": total}
 
 
-def dataset_row(session: Session, namespace: str, name: str) -> Any:
-    return named_row(session, t.dataset, namespace, name)
+def dataset_row(session: Session, namespace: str, name: str, sight: Sight) -> Any:
+    """The live dataset row of that name; NotFound otherwise, and for one ``sight`` hides alike."""
+    return named_row(session, t.dataset, namespace, name, sight)
 
 
-def get_dataset(session: Session, namespace: str, name: str) -> JSON:
+def get_dataset(session: Session, namespace: str, name: str, *, grants: Grants) -> JSON:
     """One dataset with its current schema, facets and column lineage."""
-    return dataset_views(session, [dataset_row(session, namespace, name)], with_lineage=True)[0]
+    sight = Sight(grants)
+    row = dataset_row(session, namespace, name, sight)
+    return dataset_views(session, [row], with_lineage=True, sight=sight)[0]
 
 
-def _version(session: Session, dataset: Any, row: Any, facets: JSON) -> JSON:
+def _version(session: Session, dataset: Any, row: Any, facets: JSON, sight: Sight) -> JSON:
     schema = schema_fields(facets.get("schema"))
     return {
         "id": {"namespace": dataset.namespace, "name": dataset.name, "version": str(row.uuid)},
@@ -190,26 +201,30 @@ def _version(session: Session, dataset: Any, row: Any, facets: JSON) -> JSON:
         "lifecycleState": text_of(facets, "lifecycleStateChange", "lifecycleStateChange"),
         "description": text_of(facets, "documentation", "description"),
         "createdByRun": {"id": str(row.run_uuid)} if row.run_uuid else None,
-        "facets": facets,
+        "facets": shown_facets(sight, facets, touches_hidden=False),
     }
 
 
-def list_dataset_versions(session: Session, namespace: str, name: str, *, limit: int, offset: int) -> JSON:
+def list_dataset_versions(
+    session: Session, namespace: str, name: str, *, grants: Grants, limit: int, offset: int
+) -> JSON:
     """A dataset's versions, newest first."""
-    dataset = dataset_row(session, namespace, name)
+    sight = Sight(grants)
+    dataset = dataset_row(session, namespace, name, sight)
     v = t.dataset_version
     query = sa.select(v).where(v.c.dataset_id == dataset.id).order_by(v.c.created_at.desc(), v.c.uuid.desc())
     rows, total = page(session, query, limit, offset)
     facets = facets_of(session, (f"version:{r.uuid}" for r in rows))
     return {
-        "versions": [_version(session, dataset, r, facets[f"version:{r.uuid}"]) for r in rows],
+        "versions": [_version(session, dataset, r, facets[f"version:{r.uuid}"], sight) for r in rows],
         "totalCount": total,
     }
 
 
-def get_dataset_version(session: Session, namespace: str, name: str, version: str) -> JSON:
+def get_dataset_version(session: Session, namespace: str, name: str, version: str, *, grants: Grants) -> JSON:
     """One version of a dataset."""
-    dataset = dataset_row(session, namespace, name)
+    sight = Sight(grants)
+    dataset = dataset_row(session, namespace, name, sight)
     try:
         wanted = uuid.UUID(version)
     except ValueError:
@@ -218,4 +233,5 @@ def get_dataset_version(session: Session, namespace: str, name: str, version: st
     row = session.execute(sa.select(v).where(v.c.uuid == wanted, v.c.dataset_id == dataset.id)).first()
     if row is None:
         raise NotFound(f"no version {version!r} of dataset {name!r}")
-    return _version(session, dataset, row, facets_of(session, [f"version:{row.uuid}"])[f"version:{row.uuid}"])
+    facets = facets_of(session, [f"version:{row.uuid}"])[f"version:{row.uuid}"]
+    return _version(session, dataset, row, facets, sight)

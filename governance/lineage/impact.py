@@ -6,24 +6,46 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import InvalidInput
-from governance.lineage.column_walk import column_walk, field_info, job_names, start_fields
+from governance.lineage.column_walk import column_walk, field_info, job_names, job_ref, start_fields
 from governance.lineage.facets import WHOLE_DATASET
-from governance.lineage.nodes import dataset_node_id, field_node_id, job_node_id, resolve_node
+from governance.lineage.nodes import dataset_node_id, field_node_id, job_node_id
 from governance.lineage.read_model import JSON
-from governance.lineage.walks import check_depth
+from governance.lineage.visibility import Sight
+from governance.lineage.walks import check_depth, visible_root
+
+
+def _impact_job(jobs: dict[int, tuple[str, str]], job_id: int, sight: Sight) -> JSON:
+    namespace, name = jobs[job_id]
+    if sight.sees(namespace, name):
+        return {
+            "nodeId": job_node_id(namespace, name),
+            "namespace": namespace,
+            "name": name,
+            "restricted": False,
+        }
+    return {"nodeId": sight.restricted_id("job", job_id), "namespace": None, "name": None, "restricted": True}
 
 
 def impact(
-    session: Session, node_id: str, *, direction: str, depth: int, as_of: datetime | None = None
+    session: Session,
+    node_id: str,
+    *,
+    grants: Grants,
+    direction: str,
+    depth: int,
+    as_of: datetime | None = None,
 ) -> JSON:
     """Every column, dataset and job a field (or a dataset's fields) reaches, with the path to it.
 
     Each hop says whether it is DIRECT or INDIRECT, masked, and declared or derived from SQL.
+    What the grants hide is listed, with its path, as restricted entries without names.
     """
     if direction not in {"downstream", "upstream"}:
         raise InvalidInput(f"direction must be downstream or upstream, not {direction!r}")
-    root = resolve_node(session, node_id)
+    sight = Sight(grants)
+    root = visible_root(session, node_id, sight)
     start = start_fields(session, root)
     down = direction == "downstream"
     walk = column_walk(session, start, check_depth(depth), upstream=not down, downstream=down, as_of=as_of)
@@ -32,6 +54,10 @@ def impact(
 
     def describe(fid: int) -> str:
         i = info[fid]
+        if not sight.sees(i.namespace, i.dataset):
+            if i.path == WHOLE_DATASET:
+                return sight.restricted_id("dataset", i.dataset_id)
+            return sight.restricted_field_id(i.dataset_id, fid)
         return (
             dataset_node_id(i.namespace, i.dataset)
             if i.path == WHOLE_DATASET
@@ -47,12 +73,11 @@ def impact(
         current = fid
         while current not in start:
             hop = walk.reached_by[current]
-            job_ns, job_name = jobs[hop.job_id]
             path.append(
                 {
                     "from": describe(hop.source),
                     "to": describe(hop.target),
-                    "job": job_node_id(job_ns, job_name),
+                    "job": job_ref(jobs, hop.job_id, sight),
                     "transformation": hop.transformation,
                     "subtype": hop.subtype,
                     "masking": hop.masking,
@@ -62,27 +87,33 @@ def impact(
             current = hop.source if down else hop.target
         path.reverse()
         i = info[fid]
+        hidden = not sight.sees(i.namespace, i.dataset)
         entry = datasets.setdefault(
             i.dataset_id,
             {
-                "nodeId": dataset_node_id(i.namespace, i.dataset),
-                "namespace": i.namespace,
-                "name": i.dataset,
+                "nodeId": sight.restricted_id("dataset", i.dataset_id)
+                if hidden
+                else dataset_node_id(i.namespace, i.dataset),
+                "namespace": None if hidden else i.namespace,
+                "name": None if hidden else i.dataset,
                 "distance": distance,
                 "fields": [],
                 "wholeDataset": False,
+                "restricted": hidden,
             },
         )
         if i.path == WHOLE_DATASET:
             entry["wholeDataset"] = True
             continue
-        entry["fields"].append(i.path)
+        if not hidden:
+            entry["fields"].append(i.path)
         columns.append(
             {
                 "nodeId": describe(fid),
-                "namespace": i.namespace,
-                "dataset": i.dataset,
-                "field": i.path,
+                "namespace": None if hidden else i.namespace,
+                "dataset": None if hidden else i.dataset,
+                "field": None if hidden else i.path,
+                "restricted": hidden,
                 "distance": distance,
                 "transformation": "DIRECT"
                 if all(h["transformation"] == "DIRECT" for h in path)
@@ -99,9 +130,6 @@ def impact(
         "depth": depth,
         "columns": columns,
         "datasets": sorted(datasets.values(), key=lambda d: (d["distance"], d["nodeId"])),
-        "jobs": sorted(
-            ({"nodeId": job_node_id(*jobs[j]), "namespace": jobs[j][0], "name": jobs[j][1]} for j in job_ids),
-            key=lambda j: j["nodeId"],
-        ),
+        "jobs": sorted((_impact_job(jobs, j, sight) for j in job_ids), key=lambda j: j["nodeId"]),
         "truncated": walk.truncated,
     }

@@ -9,19 +9,22 @@ import orjson
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.lineage import tables as t
 from governance.lineage.ids import IN, OUT
 from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
 from governance.lineage.runs import run_query, run_row, run_views, sql_unparsed
 from governance.lineage.tags import facet_tags, merged, steward_tags
+from governance.lineage.visibility import Sight, shown_facets
 from governance.models import Run
 
 LATEST_RUNS = 10
 
 
-def job_row(session: Session, namespace: str, name: str) -> Any:
-    return named_row(session, t.job, namespace, name)
+def job_row(session: Session, namespace: str, name: str, sight: Sight) -> Any:
+    """The live job row of that name; NotFound otherwise, and for one ``sight`` hides alike."""
+    return named_row(session, t.job, namespace, name, sight)
 
 
 def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[int, list[Any]]:
@@ -45,23 +48,40 @@ def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[i
     return found
 
 
-def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
-    """Job rows in Marquez's shape, each with its latest runs and current inputs and outputs."""
+def job_views(session: Session, rows: Sequence[Any], *, sight: Sight) -> list[JSON]:
+    """Job rows in Marquez's shape, each with its latest runs and current inputs and outputs.
+
+    What ``sight`` hides is left out: hidden inputs and outputs, and the SQL facet of a job that
+    touches one (its text may name it).
+    """
     ids = [int(r.id) for r in rows]
     stewards = steward_tags(session, t.job_tag.c.job_id, ids)
     facets = facets_of(session, (f"job:{i}" for i in ids))
     latest = _latest_runs(session, ids, LATEST_RUNS)
     # One batch for every job's runs, then split: a query per job would be N+1.
-    all_runs = iter(run_views(session, [r for j in ids for r in latest[j]]))
+    all_runs = iter(run_views(session, [r for j in ids for r in latest[j]], sight))
     runs = {j: [next(all_runs) for _ in latest[j]] for j in ids}
     io_rows = session.execute(
-        sa.select(t.job_io.c.job_id, t.job_io.c.direction, t.dataset.c.namespace, t.dataset.c.name)
+        sa.select(
+            t.job_io.c.job_id,
+            t.job_io.c.direction,
+            t.dataset.c.namespace,
+            t.dataset.c.name,
+            t.dataset.c.deleted,
+        )
         .join(t.dataset, t.dataset.c.id == t.job_io.c.dataset_id)
-        .where(t.job_io.c.job_id.in_(ids), t.dataset.c.deleted.is_(False))
+        .where(t.job_io.c.job_id.in_(ids))
         .order_by(t.dataset.c.namespace, t.dataset.c.name)
     ).all()
     io: dict[tuple[int, str], list[JSON]] = {}
-    for job_id, direction, namespace, name in io_rows:
+    hidden_io: set[int] = set()
+    for job_id, direction, namespace, name, deleted in io_rows:
+        if not sight.sees(namespace, name):
+            # Even a deleted hidden dataset may be named by the job's SQL.
+            hidden_io.add(int(job_id))
+            continue
+        if deleted:
+            continue
         io.setdefault((int(job_id), direction), []).append({"namespace": namespace, "name": name})
     out = []
     for row in rows:
@@ -88,7 +108,7 @@ def job_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
                 "description": text_of(own, "documentation", "description"),
                 "latestRun": latest_run,
                 "latestRuns": job_runs,
-                "facets": own,
+                "facets": shown_facets(sight, own, touches_hidden=int(row.id) in hidden_io),
                 "currentVersion": (latest_run or {}).get("jobVersion", {}).get("version"),
                 "tags": merged(facet_tags(own), stewards.get(int(row.id), [])),
             }
@@ -113,30 +133,53 @@ def _job_filter(query: sa.Select[Any], last_run_states: Sequence[str]) -> sa.Sel
 
 
 def list_jobs(
-    session: Session, namespace: str | None, *, limit: int, offset: int, last_run_states: Sequence[str] = ()
+    session: Session,
+    namespace: str | None,
+    *,
+    grants: Grants,
+    limit: int,
+    offset: int,
+    last_run_states: Sequence[str] = (),
 ) -> JSON:
-    """Jobs of a namespace (or of all, newest first), with the total count."""
+    """Jobs the grants show of a namespace (or of all, newest first), with their count."""
+    sight = Sight(grants)
     query = sa.select(t.job).where(t.job.c.deleted.is_(False))
     if namespace is not None:
-        get_namespace(session, namespace)
+        get_namespace(session, namespace, grants=grants)
         query = query.where(t.job.c.namespace == namespace).order_by(t.job.c.name)
     else:
         query = query.order_by(t.job.c.updated_at.desc(), t.job.c.id.desc())
-    rows, total = page(session, _job_filter(query, last_run_states), limit, offset)
-    return {"jobs": job_views(session, rows), "totalCount": total}
+    rows, total = page(session, _job_filter(query, last_run_states), limit, offset, sight)
+    return {"jobs": job_views(session, rows, sight=sight), "totalCount": total}
 
 
-def get_job(session: Session, namespace: str, name: str) -> JSON:
+def _job_touches_hidden(session: Session, job_id: int, sight: Sight) -> bool:
+    if sight.sees_everything:
+        return False
+    io = session.execute(
+        sa.select(t.dataset.c.namespace, t.dataset.c.name)
+        .join(t.job_io, t.job_io.c.dataset_id == t.dataset.c.id)
+        .where(t.job_io.c.job_id == job_id)
+    )
+    return not all(sight.sees(ns, name) for ns, name in io)
+
+
+def get_job(session: Session, namespace: str, name: str, *, grants: Grants) -> JSON:
     """One job with its current inputs and outputs and its latest runs."""
-    row = job_row(session, namespace, name)
-    job = job_views(session, [row])[0]
+    sight = Sight(grants)
+    row = job_row(session, namespace, name, sight)
+    job = job_views(session, [row], sight=sight)[0]
     latest = job["latestRun"]
-    job["sqlUnparsed"] = sql_unparsed(session, run_row(session, latest["id"]).sql_key) if latest else None
-    job["lineageDisagreements"] = _disagreements(session, int(row.id))
+    hides_sql = _job_touches_hidden(session, int(row.id), sight)
+    latest_row = run_row(session, latest["id"], sight) if latest else None
+    job["sqlUnparsed"] = (
+        None if latest_row is None or hides_sql else sql_unparsed(session, latest_row.sql_key)
+    )
+    job["lineageDisagreements"] = [] if hides_sql else _disagreements(session, int(row.id), sight)
     return job
 
 
-def _disagreements(session: Session, job_id: int) -> list[JSON]:
+def _disagreements(session: Session, job_id: int, sight: Sight) -> list[JSON]:
     d, f, ds = t.lineage_disagreement, t.dataset_field, t.dataset
     rows = session.execute(
         sa.select(ds.c.namespace, ds.c.name, f.c.path, d.c.declared, d.c.derived)
@@ -152,12 +195,16 @@ def _disagreements(session: Session, job_id: int) -> list[JSON]:
             "derivedSources": orjson.loads(derived),
         }
         for ns, name, path, declared, derived in rows
+        if sight.sees(ns, name)
     ]
 
 
-def list_job_versions(session: Session, namespace: str, name: str, *, limit: int, offset: int) -> JSON:
+def list_job_versions(
+    session: Session, namespace: str, name: str, *, grants: Grants, limit: int, offset: int
+) -> JSON:
     """A job's versions (distinct inputs, outputs, location and SQL), newest first."""
-    row = job_row(session, namespace, name)
+    sight = Sight(grants)
+    row = job_row(session, namespace, name, sight)
     rl = t.run_lineage
     query = (
         sa.select(
@@ -178,7 +225,7 @@ def list_job_versions(session: Session, namespace: str, name: str, *, limit: int
             .order_by(rl.c.first_event_at.desc())
             .limit(1)
         ).first()
-        run = run_views(session, [latest])[0] if latest else None
+        run = run_views(session, [latest], sight)[0] if latest else None
         versions.append(
             {
                 "id": {"namespace": namespace, "name": name, "version": str(version.job_version_uuid)},

@@ -16,6 +16,8 @@ from sqlmodel import Session
 
 from governance.errors import NotFound
 from governance.lineage import tables as t
+from governance.lineage import visibility
+from governance.lineage.visibility import Sight
 
 JSON = dict[str, Any]
 
@@ -51,8 +53,14 @@ def facets_of(session: Session, subjects: Iterable[str]) -> dict[str, JSON]:
     return found
 
 
-def page(session: Session, query: sa.Select[Any], limit: int, offset: int) -> tuple[list[Any], int]:
-    """One page of ``query``'s rows and how many rows it has in all."""
+def page(
+    session: Session, query: sa.Select[Any], limit: int, offset: int, sight: Sight | None = None
+) -> tuple[list[Any], int]:
+    """One page of ``query``'s rows (those ``sight`` shows, if given) and how many it has in all."""
+    if sight is not None and not sight.sees_everything:
+        # Grants are globs judged in Python: filter every candidate, then page what is left.
+        shown = sight.keep(session.execute(query).all(), lambda r: (r.namespace, r.name))
+        return visibility.page(shown, limit, offset)
     total = session.execute(
         sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     ).scalar_one()
@@ -60,13 +68,13 @@ def page(session: Session, query: sa.Select[Any], limit: int, offset: int) -> tu
     return list(rows), int(total)
 
 
-def named_row(session: Session, table: sa.Table, namespace: str, name: str) -> Any:
-    """The live dataset or job row of that name; NotFound otherwise."""
+def named_row(session: Session, table: sa.Table, namespace: str, name: str, sight: Sight) -> Any:
+    """The live dataset or job row of that name; NotFound otherwise, and for a hidden one alike."""
     row = session.execute(
         sa.select(table).where(
             table.c.namespace == namespace, table.c.name == name, table.c.deleted.is_(False)
         )
     ).first()
-    if row is None:
+    if row is None or not sight.sees(namespace, name):
         raise NotFound(f"no {table.name} {name!r} in namespace {namespace!r}")
     return row

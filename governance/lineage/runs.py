@@ -10,10 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import NotFound
 from governance.lineage import tables as t
 from governance.lineage.ids import IN, OUT, dataset_version_uuid
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
+from governance.lineage.visibility import Sight, shown_facets
 from governance.models import Run
 
 
@@ -23,8 +25,8 @@ def _duration_ms(started: datetime | None, ended: datetime | None) -> int | None
     return int((ended - started).total_seconds() * 1000)
 
 
-def run_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
-    """Runs (rows of run ⋈ run_lineage ⋈ job) in Marquez's shape."""
+def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]:
+    """Runs (rows of run ⋈ run_lineage ⋈ job) in Marquez's shape, their hidden datasets left out."""
     uuids = [r.run_uuid for r in rows]
     facets = facets_of(session, (f"run:{u}" for u in uuids))
     io = session.execute(
@@ -36,8 +38,12 @@ def run_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
     out = []
     for row in rows:
         own = facets[f"run:{row.run_uuid}"]
-        inputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == IN]
-        outputs = [(ns, name) for u, d, ns, name in io if u == row.run_uuid and d == OUT]
+        inputs = [
+            (ns, name) for u, d, ns, name in io if u == row.run_uuid and d == IN and sight.sees(ns, name)
+        ]
+        outputs = [
+            (ns, name) for u, d, ns, name in io if u == row.run_uuid and d == OUT and sight.sees(ns, name)
+        ]
         out.append(
             {
                 "id": str(row.run_uuid),
@@ -71,7 +77,7 @@ def run_views(session: Session, rows: Sequence[Any]) -> list[JSON]:
                     for ns, name in outputs
                 ],
                 "context": {},
-                "facets": own,
+                "facets": shown_facets(sight, own, touches_hidden=False),
                 "parentRunId": str(row.parent_run_uuid) if row.parent_run_uuid else None,
             }
         )
@@ -111,41 +117,62 @@ def run_query() -> sa.Select[Any]:
     ).join(rl, rl.c.run_uuid == run.c.run_uuid)
 
 
-def list_runs(session: Session, namespace: str, job: str, *, limit: int, offset: int) -> JSON:
+def list_runs(session: Session, namespace: str, job: str, *, grants: Grants, limit: int, offset: int) -> JSON:
     """A job's runs, newest first."""
-    job_id = named_row(session, t.job, namespace, job).id
+    sight = Sight(grants)
+    job_id = named_row(session, t.job, namespace, job, sight).id
     rl = t.run_lineage
     query = (
         run_query().where(rl.c.job_id == job_id).order_by(rl.c.first_event_at.desc(), rl.c.run_uuid.desc())
     )
     rows, total = page(session, query, limit, offset)
-    return {"runs": run_views(session, rows), "totalCount": total}
+    return {"runs": run_views(session, rows, sight), "totalCount": total}
 
 
-def run_row(session: Session, run_id: str) -> Any:
+def run_row(session: Session, run_id: str, sight: Sight) -> Any:
+    """The run of that id; NotFound otherwise, and for a run of a job ``sight`` hides alike."""
     try:
         wanted = uuid.UUID(run_id)
     except ValueError:
         raise NotFound(f"no run {run_id!r}") from None
     row = session.execute(run_query().where(t.run_lineage.c.run_uuid == wanted)).first()
-    if row is None:
+    if row is None or not sight.sees(row.job_namespace, row.job_name):
         raise NotFound(f"no run {run_id!r}")
     return row
 
 
-def get_run(session: Session, run_id: str) -> JSON:
+def _touches_hidden(session: Session, run_uuid: Any, sight: Sight) -> bool:
+    if sight.sees_everything:
+        return False
+    io = session.execute(
+        sa.select(t.dataset.c.namespace, t.dataset.c.name)
+        .join(t.run_io, t.run_io.c.dataset_id == t.dataset.c.id)
+        .where(t.run_io.c.run_uuid == run_uuid)
+    )
+    return not all(sight.sees(ns, name) for ns, name in io)
+
+
+def get_run(session: Session, run_id: str, *, grants: Grants) -> JSON:
     """One run, with the dataset versions it read and wrote."""
-    row = run_row(session, run_id)
-    run = run_views(session, [row])[0]
-    run["sqlUnparsed"] = sql_unparsed(session, row.sql_key)
+    sight = Sight(grants)
+    row = run_row(session, run_id, sight)
+    run = run_views(session, [row], sight)[0]
+    hides_sql = _touches_hidden(session, row.run_uuid, sight)
+    run["sqlUnparsed"] = None if hides_sql else sql_unparsed(session, row.sql_key)
     return run
 
 
-def get_run_facets(session: Session, run_id: str, *, of_job: bool) -> JSON:
+def get_run_facets(session: Session, run_id: str, *, of_job: bool, grants: Grants) -> JSON:
     """The run's facets, or (``of_job``) the job facets its events carried."""
-    row = run_row(session, run_id)
+    sight = Sight(grants)
+    row = run_row(session, run_id, sight)
     subject = f"{'run-job' if of_job else 'run'}:{row.run_uuid}"
-    return {"runId": str(row.run_uuid), "facets": facets_of(session, [subject])[subject]}
+    facets = shown_facets(
+        sight,
+        facets_of(session, [subject])[subject],
+        touches_hidden=_touches_hidden(session, row.run_uuid, sight),
+    )
+    return {"runId": str(row.run_uuid), "facets": facets}
 
 
 def sql_unparsed(session: Session, sql_key: str | None) -> JSON | None:

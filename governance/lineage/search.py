@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
 from governance.lineage.nodes import dataset_node_id, job_node_id
 from governance.lineage.read_model import JSON, iso
-from governance.models import RunTransition
+from governance.lineage.visibility import Sight
+from governance.models import Run, RunTransition
 
 SORTS = {"UPDATE_AT": "updated_at", "NAME": "name"}
 FILTERS = {"DATASET", "JOB"}
@@ -26,9 +28,16 @@ def _like(q: str) -> str:
 
 
 def search(
-    session: Session, q: str, *, kind: str | None, sort: str, limit: int, namespace: str | None = None
+    session: Session,
+    q: str,
+    *,
+    grants: Grants,
+    kind: str | None,
+    sort: str,
+    limit: int,
+    namespace: str | None = None,
 ) -> JSON:
-    """Datasets and jobs whose name (or, for datasets, a field's name) contains ``q``, any case."""
+    """Datasets and jobs the grants show whose name (or a dataset's field's name) contains ``q``, any case."""
     if kind is not None and kind.upper() not in FILTERS:
         raise InvalidInput(f"filter must be DATASET or JOB, not {kind!r}")
     if sort.upper() not in SORTS:
@@ -59,8 +68,14 @@ def search(
     order = (
         (union.c.updated_at.desc(), union.c.name) if SORTS[sort.upper()] == "updated_at" else (union.c.name,)
     )
-    total = session.execute(sa.select(sa.func.count()).select_from(union)).scalar_one()
-    rows = session.execute(sa.select(union).order_by(*order, union.c.namespace).limit(limit)).all()
+    ordered = sa.select(union).order_by(*order, union.c.namespace)
+    sight = Sight(grants)
+    if sight.sees_everything:
+        total = session.execute(sa.select(sa.func.count()).select_from(union)).scalar_one()
+        rows = session.execute(ordered.limit(limit)).all()
+    else:
+        matches = sight.keep(session.execute(ordered), lambda r: (r.namespace, r.name))
+        total, rows = len(matches), matches[:limit]
     return {
         "totalCount": int(total),
         "results": [
@@ -97,15 +112,24 @@ def _intervals(period: str, timezone: str, now: datetime) -> list[tuple[datetime
     return [(end - step * (count - i), end - step * (count - i - 1)) for i in range(count)]
 
 
-def lineage_event_stats(session: Session, *, period: str, timezone: str, now: datetime) -> list[JSON]:
-    """Run events per interval of the last day (hourly) or week (daily), by type."""
+def lineage_event_stats(
+    session: Session, *, grants: Grants, period: str, timezone: str, now: datetime
+) -> list[JSON]:
+    """Run events (of jobs the grants show) per interval of the last day (hourly) or week (daily), by type."""
     intervals = _intervals(period, timezone, now)
     transition = RunTransition.__table__  # type: ignore[attr-defined]  # set by SQLModel
-    rows = session.execute(
-        sa.select(transition.c.event_time, transition.c.event_type).where(
-            transition.c.event_time >= intervals[0][0], transition.c.event_time < intervals[-1][1]
+    run = Run.__table__  # type: ignore[attr-defined]
+    sight = Sight(grants)
+    query = sa.select(transition.c.event_time, transition.c.event_type).where(
+        transition.c.event_time >= intervals[0][0], transition.c.event_time < intervals[-1][1]
+    )
+    if sight.sees_everything:
+        rows = [(at, kind) for at, kind in session.execute(query)]
+    else:
+        query = query.add_columns(run.c.job_namespace, run.c.job_name).join(
+            run, run.c.run_uuid == transition.c.run_uuid
         )
-    ).all()
+        rows = [(at, kind) for at, kind, ns, name in session.execute(query) if sight.sees(ns, name)]
     out = []
     for start, end in intervals:
         counts = {"START": 0, "COMPLETE": 0, "FAIL": 0, "ABORT": 0}
@@ -125,9 +149,17 @@ def lineage_event_stats(session: Session, *, period: str, timezone: str, now: da
     return out
 
 
-def created_stats(session: Session, what: str, *, period: str, timezone: str, now: datetime) -> list[JSON]:
-    """How many jobs, datasets or sources (namespaces of datasets) existed at each interval's end."""
+def created_stats(
+    session: Session, what: str, *, grants: Grants, period: str, timezone: str, now: datetime
+) -> list[JSON]:
+    """How many jobs, datasets or sources the grants show existed at each interval's end.
+
+    Sources are the namespaces of datasets.
+    """
     intervals = _intervals(period, timezone, now)
+    sight = Sight(grants)
+    if not sight.sees_everything:
+        return _created_stats_within(session, what, sight, intervals)
     table = t.job if what == "jobs" else t.dataset
     # Deleted datasets and jobs are hidden from the counts as from the lists.
     live = sa.select(table.c.namespace, table.c.created_at).where(table.c.deleted.is_(False)).subquery()
@@ -141,4 +173,32 @@ def created_stats(session: Session, what: str, *, period: str, timezone: str, no
     return [
         {"startInterval": start.isoformat(), "endInterval": end.isoformat(), "count": int(count)}
         for (start, end), count in zip(intervals, counts, strict=True)
+    ]
+
+
+def _created_stats_within(
+    session: Session, what: str, sight: Sight, intervals: list[tuple[datetime, datetime]]
+) -> list[JSON]:
+    """``created_stats`` counted in Python over the datasets or jobs a restricted caller may see."""
+    table = t.job if what == "jobs" else t.dataset
+    rows = sight.keep(
+        session.execute(
+            sa.select(table.c.namespace, table.c.name, table.c.created_at).where(table.c.deleted.is_(False))
+        ),
+        lambda r: (r.namespace, r.name),
+    )
+    if what == "sources":
+        firsts: dict[str, datetime] = {}
+        for row in rows:
+            firsts[row.namespace] = min(firsts.get(row.namespace, row.created_at), row.created_at)
+        created = list(firsts.values())
+    else:
+        created = [row.created_at for row in rows]
+    return [
+        {
+            "startInterval": start.isoformat(),
+            "endInterval": end.isoformat(),
+            "count": sum(1 for at in created if at < end),
+        }
+        for start, end in intervals
     ]

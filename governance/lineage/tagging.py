@@ -4,6 +4,7 @@ These are the tag writes of Marquez's API, which its web UI makes. A steward's t
 the tags a producer sends in OpenLineage ``tags`` facets, and reads show both
 (``governance.lineage.tags``). As in Marquez, tagging with a tag nobody has made yet makes it.
 A tag that a facet carries cannot be removed here: only the producer's next event can drop it.
+A caller tags only what its grants let it see: anything else is unknown to it (``NotFound``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import InvalidInput, NotFound, TagFromFacet, TagNotFound
 from governance.lineage import tables as t
 from governance.lineage.datasets import dataset_row, get_dataset
@@ -24,6 +26,7 @@ from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of
 from governance.lineage.tags import facet_field_tags, facet_tags
 from governance.lineage.upsert import Upserts
+from governance.lineage.visibility import Sight
 
 MAX_TAG_NAME = 255  # Marquez's tags.name is a VARCHAR(255)
 MAX_DESCRIPTION = 10_000
@@ -103,10 +106,10 @@ def _remove(
     session.execute(sa.delete(table).where(subject == subject_id, table.c.tag == name))
 
 
-def _dataset(session: Session, namespace: str, name: str) -> tuple[int, dict[str, Any]]:
-    """The live dataset's id and facets; NotFound for an unknown namespace or dataset."""
-    get_namespace(session, namespace)
-    dataset_id = int(dataset_row(session, namespace, name).id)
+def _dataset(session: Session, namespace: str, name: str, grants: Grants) -> tuple[int, dict[str, Any]]:
+    """The live dataset's id and facets; NotFound for an unknown or hidden namespace or dataset."""
+    get_namespace(session, namespace, grants=grants)
+    dataset_id = int(dataset_row(session, namespace, name, Sight(grants)).id)
     return dataset_id, facets_of(session, [f"dataset:{dataset_id}"])[f"dataset:{dataset_id}"]
 
 
@@ -123,61 +126,65 @@ def _field_id(session: Session, dataset_id: int, name: str, field: str) -> int:
     return int(found)
 
 
-def tag_dataset(session: Session, *, namespace: str, name: str, tag: str, now: datetime) -> JSON:
+def tag_dataset(
+    session: Session, *, grants: Grants, namespace: str, name: str, tag: str, now: datetime
+) -> JSON:
     """Tag a dataset (making the tag if it is new); the dataset as it is now."""
-    dataset_id, _facets = _dataset(session, namespace, name)
+    dataset_id, _facets = _dataset(session, namespace, name, grants)
     _add(session, t.dataset_tag.c.dataset_id, dataset_id, tag, now)
     session.commit()
-    return get_dataset(session, namespace, name)
+    return get_dataset(session, namespace, name, grants=grants)
 
 
-def untag_dataset(session: Session, *, namespace: str, name: str, tag: str) -> JSON:
+def untag_dataset(session: Session, *, grants: Grants, namespace: str, name: str, tag: str) -> JSON:
     """Remove a steward's tag from a dataset; the dataset as it is now."""
-    dataset_id, facets = _dataset(session, namespace, name)
+    dataset_id, facets = _dataset(session, namespace, name, grants)
     label = f"dataset {name!r}"
     _remove(session, t.dataset_tag.c.dataset_id, dataset_id, tag, from_facet=facet_tags(facets), label=label)
     session.commit()
-    return get_dataset(session, namespace, name)
+    return get_dataset(session, namespace, name, grants=grants)
 
 
-def tag_field(session: Session, *, namespace: str, name: str, field: str, tag: str, now: datetime) -> JSON:
+def tag_field(
+    session: Session, *, grants: Grants, namespace: str, name: str, field: str, tag: str, now: datetime
+) -> JSON:
     """Tag a field of a dataset's current schema (making the tag if it is new); the dataset as it is now."""
-    dataset_id, _facets = _dataset(session, namespace, name)
+    dataset_id, _facets = _dataset(session, namespace, name, grants)
     _add(session, t.dataset_field_tag.c.field_id, _field_id(session, dataset_id, name, field), tag, now)
     session.commit()
-    return get_dataset(session, namespace, name)
+    return get_dataset(session, namespace, name, grants=grants)
 
 
-def untag_field(session: Session, *, namespace: str, name: str, field: str, tag: str) -> JSON:
+def untag_field(session: Session, *, grants: Grants, namespace: str, name: str, field: str, tag: str) -> JSON:
     """Remove a steward's tag from a field of a dataset; the dataset as it is now."""
-    dataset_id, facets = _dataset(session, namespace, name)
+    dataset_id, facets = _dataset(session, namespace, name, grants)
     field_id = _field_id(session, dataset_id, name, field)
     from_facet = facet_field_tags(facets).get(field, [])
     label = f"field {field!r} of dataset {name!r}"
     _remove(session, t.dataset_field_tag.c.field_id, field_id, tag, from_facet=from_facet, label=label)
     session.commit()
-    return get_dataset(session, namespace, name)
+    return get_dataset(session, namespace, name, grants=grants)
 
 
-def _job(session: Session, namespace: str, name: str) -> tuple[int, dict[str, Any]]:
-    """The live job's id and facets; NotFound for an unknown namespace or job."""
-    get_namespace(session, namespace)
-    job_id = int(job_row(session, namespace, name).id)
+def _job(session: Session, namespace: str, name: str, grants: Grants) -> tuple[int, dict[str, Any]]:
+    """The live job's id and facets; NotFound for an unknown or hidden namespace or job."""
+    get_namespace(session, namespace, grants=grants)
+    job_id = int(job_row(session, namespace, name, Sight(grants)).id)
     return job_id, facets_of(session, [f"job:{job_id}"])[f"job:{job_id}"]
 
 
-def tag_job(session: Session, *, namespace: str, name: str, tag: str, now: datetime) -> JSON:
+def tag_job(session: Session, *, grants: Grants, namespace: str, name: str, tag: str, now: datetime) -> JSON:
     """Tag a job (making the tag if it is new); the job as it is now."""
-    job_id, _facets = _job(session, namespace, name)
+    job_id, _facets = _job(session, namespace, name, grants)
     _add(session, t.job_tag.c.job_id, job_id, tag, now)
     session.commit()
-    return get_job(session, namespace, name)
+    return get_job(session, namespace, name, grants=grants)
 
 
-def untag_job(session: Session, *, namespace: str, name: str, tag: str) -> JSON:
+def untag_job(session: Session, *, grants: Grants, namespace: str, name: str, tag: str) -> JSON:
     """Remove a steward's tag from a job; the job as it is now."""
-    job_id, facets = _job(session, namespace, name)
+    job_id, facets = _job(session, namespace, name, grants)
     label = f"job {name!r}"
     _remove(session, t.job_tag.c.job_id, job_id, tag, from_facet=facet_tags(facets), label=label)
     session.commit()
-    return get_job(session, namespace, name)
+    return get_job(session, namespace, name, grants=grants)

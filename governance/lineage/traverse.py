@@ -9,13 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.lineage import tables as t
 from governance.lineage.datasets import dataset_views
 from governance.lineage.ids import IN, OUT
 from governance.lineage.jobs import job_views
-from governance.lineage.nodes import NodeRef, dataset_node_id, job_node_id, resolve_node
+from governance.lineage.nodes import NodeRef, dataset_node_id, job_node_id
 from governance.lineage.read_model import JSON
-from governance.lineage.walks import MAX_DEPTH, MAX_NODES, check_depth, chunks, io_view
+from governance.lineage.visibility import Sight, restricted_dataset, restricted_job
+from governance.lineage.walks import MAX_DEPTH, MAX_NODES, check_depth, chunks, io_view, visible_root
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "lineage"]
 
@@ -83,19 +85,27 @@ def _io_rows(
     return found
 
 
-def lineage(session: Session, node_id: str, *, depth: int, as_of: datetime | None = None) -> JSON:
-    """The datasets and jobs up- and downstream of a node, in Marquez's ``LineageGraph`` shape."""
-    root = resolve_node(session, node_id)
+def lineage(
+    session: Session, node_id: str, *, grants: Grants, depth: int, as_of: datetime | None = None
+) -> JSON:
+    """The datasets and jobs up- and downstream of a node, in Marquez's ``LineageGraph`` shape.
+
+    A node the grants hide stays in the graph, with its edges, as a restricted node.
+    """
+    sight = Sight(grants)
+    root = visible_root(session, node_id, sight)
     if root.kind == "datasetField":
         root = NodeRef("dataset", root.id, root.namespace, root.name)
     walk = _table_walk(session, root, check_depth(depth), as_of)
-    dataset_rows = _rows(session, t.dataset, walk.datasets)
-    job_rows = _rows(session, t.job, walk.jobs)
-    datasets = {
-        int(r.id): d
-        for r, d in zip(dataset_rows, dataset_views(session, dataset_rows, with_lineage=False), strict=True)
-    }
-    jobs = {int(r.id): j for r, j in zip(job_rows, job_views(session, job_rows), strict=True)}
+    dataset_rows = sight.keep(_rows(session, t.dataset, walk.datasets), lambda r: (r.namespace, r.name))
+    job_rows = sight.keep(_rows(session, t.job, walk.jobs), lambda r: (r.namespace, r.name))
+    views = dataset_views(session, dataset_rows, with_lineage=False, sight=sight)
+    datasets = {int(r.id): d for r, d in zip(dataset_rows, views, strict=True)}
+    jobs = {int(r.id): j for r, j in zip(job_rows, job_views(session, job_rows, sight=sight), strict=True)}
+    for i in sorted(walk.datasets - set(datasets)):
+        datasets[i] = restricted_dataset(sight.restricted_id("dataset", i))
+    for i in sorted(walk.jobs - set(jobs)):
+        jobs[i] = restricted_job(sight.restricted_id("job", i))
     ids = {("dataset", i): dataset_node_id(d["namespace"], d["name"]) for i, d in datasets.items()}
     ids |= {("job", i): job_node_id(j["namespace"], j["name"]) for i, j in jobs.items()}
     in_edges: dict[str, list[JSON]] = {v: [] for v in ids.values()}
@@ -115,6 +125,7 @@ def lineage(session: Session, node_id: str, *, depth: int, as_of: datetime | Non
             "data": d,
             "inEdges": in_edges[ids[("dataset", i)]],
             "outEdges": out_edges[ids[("dataset", i)]],
+            "restricted": d.get("restricted", False),
         }
         for i, d in sorted(datasets.items())
     ]
@@ -125,6 +136,7 @@ def lineage(session: Session, node_id: str, *, depth: int, as_of: datetime | Non
             "data": j,
             "inEdges": in_edges[ids[("job", i)]],
             "outEdges": out_edges[ids[("job", i)]],
+            "restricted": j.get("restricted", False),
         }
         for i, j in sorted(jobs.items())
     ]

@@ -11,9 +11,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
-from governance.errors import InvalidInput
+from governance.errors import InvalidInput, NotFound
 from governance.lineage import tables as t
+from governance.lineage.nodes import NodeRef, resolve_node
+from governance.lineage.visibility import Sight
 
 MAX_DEPTH = 100
 MAX_NODES = 20_000
@@ -25,6 +28,14 @@ def check_depth(depth: int) -> int:
     if not 0 <= depth <= MAX_DEPTH:
         raise InvalidInput(f"depth must be between 0 and {MAX_DEPTH}, not {depth}")
     return depth
+
+
+def visible_root(session: Session, node_id: str, sight: Sight) -> NodeRef:
+    """The start of a walk; a hidden one is answered exactly as an unknown one."""
+    root = resolve_node(session, node_id)
+    if not sight.sees(root.namespace, root.name):
+        raise NotFound(f"no node {node_id!r}")
+    return root
 
 
 def chunks(ids: Iterable[int]) -> Iterable[list[int]]:

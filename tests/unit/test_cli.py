@@ -81,3 +81,33 @@ def test_production_without_a_secret_key_is_refused() -> None:
     settings = load_settings({"HEADWATER_DATABASE_URL": "postgresql://db/headwater"})
     with pytest.raises(ConfigurationError, match="HEADWATER_SECRET_KEY"):
         settings.token_pepper()
+
+
+def test_admin_create_user_prints_a_one_time_password_and_manages_grants(runner: CliRunner) -> None:
+    """No default account: an admin is created from the terminal; grants are added and revoked by id."""
+    runner.invoke(cli, ["db", "upgrade"])
+    assert "ada@example.org" not in runner.invoke(cli, ["admin", "list-users"]).output
+    created = runner.invoke(cli, ["admin", "create-user", "--email", "Ada@Example.org", "--role", "admin"])
+    assert created.exit_code == 0, created.output
+    one_time = created.stdout.strip()
+    assert len(one_time) >= 12 and "shown once" in created.stderr
+    given = runner.invoke(
+        cli,
+        ["admin", "create-user", "--email", "bo@example.org", "--role", "viewer", "--password-stdin"],
+        input="correct horse battery staple\n",
+    )
+    assert given.exit_code == 0 and given.stdout == ""
+    granted = runner.invoke(cli, ["admin", "grant", "bo@example.org", "--namespace", "s3://lake-*"])
+    assert granted.exit_code == 0 and "s3://lake-* *" in granted.output
+    listed = runner.invoke(cli, ["admin", "list-users"]).output
+    assert (
+        "ada@example.org\tadmin\tactive\tall datasets" in listed
+        and "bo@example.org\tviewer\tactive\t1 grants" in listed
+    )
+    assert runner.invoke(cli, ["admin", "revoke-grant", "1"]).exit_code == 0
+    disabled = runner.invoke(cli, ["admin", "disable-user", "bo@example.org"])
+    assert disabled.exit_code == 0 and "disabled" in runner.invoke(cli, ["admin", "list-users"]).output
+    last = runner.invoke(cli, ["admin", "disable-user", "ada@example.org"])
+    assert last.exit_code == 1 and "last active admin" in last.output
+    unknown = runner.invoke(cli, ["admin", "create-user", "--email", "x@example.org", "--role", "root"])
+    assert unknown.exit_code == 1 and "unknown role 'root'" in unknown.output

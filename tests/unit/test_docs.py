@@ -22,7 +22,14 @@ FLASK_STATIC = "/static/<path:filename>"
 # Methods Flask adds to every route by itself.
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 # README.md is still being written; widen this to every command path once it is done.
-README_COMMANDS = ("up",)
+README_COMMANDS = (
+    "up",
+    "admin create-user",
+    "admin list-users",
+    "admin disable-user",
+    "admin grant",
+    "admin revoke-grant",
+)
 
 
 def _mentions(text: str, term: str) -> bool:

@@ -1,7 +1,8 @@
 """Catalog edits, the write calls of Marquez's API and web UI: tags and soft deletes.
 
-Each needs a token with the write scope unless ``HEADWATER_WRITE_AUTH=off``, and answers the
-dataset, job or tag as it is after the change, in Marquez's shape.
+Each needs ``catalog:write`` (a steward or admin, or a token with the write scope) unless
+``HEADWATER_WRITE_AUTH=off``, edits only what the caller's grants show, and answers the dataset,
+job or tag as it is after the change, in Marquez's shape.
 """
 
 from __future__ import annotations
@@ -9,19 +10,23 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from governance.access import Scope
+from governance.access import Grants, Permission
 from governance.clock import utcnow
 from governance.lineage import soft_delete, tagging
 from web.api import schemas
 from web.api.request_body import json_request_body
-from web.auth import requires, write_switch
+from web.auth import current_caller, requires, write_switch
 from web.runtime import runtime
 
 bp = Blueprint("edits", __name__)
 
-_writer = requires(Scope.WRITE, unless_off=write_switch)
+_writer = requires(Permission.CATALOG_WRITE, unless_off=write_switch)
 _DATASET = "/namespaces/<name:namespace>/datasets/<name:dataset>"
 _JOB = "/namespaces/<name:namespace>/jobs/<name:job>"
+
+
+def _grants() -> Grants:
+    return current_caller().grants
 
 
 @bp.delete(_DATASET)
@@ -29,7 +34,9 @@ _JOB = "/namespaces/<name:namespace>/jobs/<name:job>"
 def delete_dataset(namespace: str, dataset: str) -> ResponseReturnValue:
     """Soft-delete a dataset."""
     with runtime().database.session() as session:
-        return jsonify(soft_delete.delete_dataset(session, namespace=namespace, name=dataset))
+        return jsonify(
+            soft_delete.delete_dataset(session, grants=_grants(), namespace=namespace, name=dataset)
+        )
 
 
 @bp.delete(_JOB)
@@ -37,7 +44,7 @@ def delete_dataset(namespace: str, dataset: str) -> ResponseReturnValue:
 def delete_job(namespace: str, job: str) -> ResponseReturnValue:
     """Soft-delete a job."""
     with runtime().database.session() as session:
-        return jsonify(soft_delete.delete_job(session, namespace=namespace, name=job))
+        return jsonify(soft_delete.delete_job(session, grants=_grants(), namespace=namespace, name=job))
 
 
 @bp.post(f"{_DATASET}/tags/<name:tag>")
@@ -45,7 +52,11 @@ def delete_job(namespace: str, job: str) -> ResponseReturnValue:
 def tag_dataset(namespace: str, dataset: str, tag: str) -> ResponseReturnValue:
     """Tag a dataset."""
     with runtime().database.session() as session:
-        return jsonify(tagging.tag_dataset(session, namespace=namespace, name=dataset, tag=tag, now=utcnow()))
+        return jsonify(
+            tagging.tag_dataset(
+                session, grants=_grants(), namespace=namespace, name=dataset, tag=tag, now=utcnow()
+            )
+        )
 
 
 @bp.delete(f"{_DATASET}/tags/<name:tag>")
@@ -53,7 +64,9 @@ def tag_dataset(namespace: str, dataset: str, tag: str) -> ResponseReturnValue:
 def untag_dataset(namespace: str, dataset: str, tag: str) -> ResponseReturnValue:
     """Remove a steward's tag from a dataset."""
     with runtime().database.session() as session:
-        return jsonify(tagging.untag_dataset(session, namespace=namespace, name=dataset, tag=tag))
+        return jsonify(
+            tagging.untag_dataset(session, grants=_grants(), namespace=namespace, name=dataset, tag=tag)
+        )
 
 
 @bp.post(f"{_DATASET}/fields/<name:field>/tags/<name:tag>")
@@ -62,7 +75,15 @@ def tag_field(namespace: str, dataset: str, field: str, tag: str) -> ResponseRet
     """Tag a field of a dataset."""
     with runtime().database.session() as session:
         return jsonify(
-            tagging.tag_field(session, namespace=namespace, name=dataset, field=field, tag=tag, now=utcnow())
+            tagging.tag_field(
+                session,
+                grants=_grants(),
+                namespace=namespace,
+                name=dataset,
+                field=field,
+                tag=tag,
+                now=utcnow(),
+            )
         )
 
 
@@ -71,7 +92,11 @@ def tag_field(namespace: str, dataset: str, field: str, tag: str) -> ResponseRet
 def untag_field(namespace: str, dataset: str, field: str, tag: str) -> ResponseReturnValue:
     """Remove a steward's tag from a field of a dataset."""
     with runtime().database.session() as session:
-        return jsonify(tagging.untag_field(session, namespace=namespace, name=dataset, field=field, tag=tag))
+        return jsonify(
+            tagging.untag_field(
+                session, grants=_grants(), namespace=namespace, name=dataset, field=field, tag=tag
+            )
+        )
 
 
 @bp.post(f"{_JOB}/tags/<name:tag>")
@@ -79,7 +104,9 @@ def untag_field(namespace: str, dataset: str, field: str, tag: str) -> ResponseR
 def tag_job(namespace: str, job: str, tag: str) -> ResponseReturnValue:
     """Tag a job."""
     with runtime().database.session() as session:
-        return jsonify(tagging.tag_job(session, namespace=namespace, name=job, tag=tag, now=utcnow()))
+        return jsonify(
+            tagging.tag_job(session, grants=_grants(), namespace=namespace, name=job, tag=tag, now=utcnow())
+        )
 
 
 @bp.delete(f"{_JOB}/tags/<name:tag>")
@@ -87,7 +114,7 @@ def tag_job(namespace: str, job: str, tag: str) -> ResponseReturnValue:
 def untag_job(namespace: str, job: str, tag: str) -> ResponseReturnValue:
     """Remove a steward's tag from a job."""
     with runtime().database.session() as session:
-        return jsonify(tagging.untag_job(session, namespace=namespace, name=job, tag=tag))
+        return jsonify(tagging.untag_job(session, grants=_grants(), namespace=namespace, name=job, tag=tag))
 
 
 @bp.put("/tags/<name:tag>")

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, request
 from flask.typing import ResponseReturnValue
 
-from governance.access import Scope
+from governance.access import Permission
 from governance.errors import InvalidInput
-from governance.ingest.events_read import list_events
+from governance.lineage.raw_events import list_visible_events
 from web.api.query_args import paging, time_arg
-from web.auth import read_switch, requires
+from web.auth import current_caller, read_switch, requires
 from web.runtime import runtime
 
 bp = Blueprint("events", __name__)
@@ -29,13 +29,14 @@ def _direction() -> bool:
 
 
 @bp.get("/events/lineage")
-@requires(Scope.READ, unless_off=read_switch)
+@requires(Permission.CATALOG_READ, unless_off=read_switch)
 def get_lineage_events() -> ResponseReturnValue:
     """Raw events in an eventTime window, newest first, with the total count."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        page = list_events(
+        page = list_visible_events(
             session,
+            grants=current_caller().grants,
             after=time_arg("after") or _EARLIEST,
             before=time_arg("before") or _LATEST,
             limit=limit,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from governance.access import Scope
+from governance.access import Grants, Permission
 from governance.clock import utcnow
 from governance.errors import InvalidInput
 from governance.lineage import (
@@ -24,7 +24,7 @@ from governance.lineage import (
     traverse,
 )
 from web.api.query_args import bool_arg, int_arg, paging, required_arg, time_arg, zone_arg
-from web.auth import read_switch, requires
+from web.auth import current_caller, read_switch, requires
 from web.runtime import runtime
 
 bp = Blueprint("graph", __name__)
@@ -32,7 +32,11 @@ DEFAULT_DEPTH = 20
 RUN_STATES = {"NEW", "RUNNING", "COMPLETED", "FAILED", "ABORTED"}
 
 
-_reader = requires(Scope.READ, unless_off=read_switch)
+_reader = requires(Permission.CATALOG_READ, unless_off=read_switch)
+
+
+def _grants() -> Grants:
+    return current_caller().grants
 
 
 @bp.get("/namespaces")
@@ -41,7 +45,7 @@ def list_namespaces() -> ResponseReturnValue:
     """Every namespace."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(namespaces.list_namespaces(session, limit=limit, offset=offset))
+        return jsonify(namespaces.list_namespaces(session, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/namespaces/<name:namespace>")
@@ -49,7 +53,7 @@ def list_namespaces() -> ResponseReturnValue:
 def get_namespace(namespace: str) -> ResponseReturnValue:
     """One namespace."""
     with runtime().database.session() as session:
-        return jsonify(namespaces.get_namespace(session, namespace))
+        return jsonify(namespaces.get_namespace(session, namespace, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets")
@@ -58,7 +62,9 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
     """A namespace's datasets."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(datasets.list_datasets(session, namespace, limit=limit, offset=offset))
+        return jsonify(
+            datasets.list_datasets(session, namespace, grants=_grants(), limit=limit, offset=offset)
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>")
@@ -66,7 +72,7 @@ def list_datasets(namespace: str) -> ResponseReturnValue:
 def get_dataset(namespace: str, dataset: str) -> ResponseReturnValue:
     """One dataset."""
     with runtime().database.session() as session:
-        return jsonify(datasets.get_dataset(session, namespace, dataset))
+        return jsonify(datasets.get_dataset(session, namespace, dataset, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/datasets/<name:dataset>/versions")
@@ -76,7 +82,9 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
     limit, offset = paging()
     with runtime().database.session() as session:
         return jsonify(
-            datasets.list_dataset_versions(session, namespace, dataset, limit=limit, offset=offset)
+            datasets.list_dataset_versions(
+                session, namespace, dataset, grants=_grants(), limit=limit, offset=offset
+            )
         )
 
 
@@ -85,7 +93,7 @@ def list_dataset_versions(namespace: str, dataset: str) -> ResponseReturnValue:
 def get_dataset_version(namespace: str, dataset: str, version: str) -> ResponseReturnValue:
     """One version of a dataset."""
     with runtime().database.session() as session:
-        return jsonify(datasets.get_dataset_version(session, namespace, dataset, version))
+        return jsonify(datasets.get_dataset_version(session, namespace, dataset, version, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs")
@@ -94,7 +102,7 @@ def list_namespace_jobs(namespace: str) -> ResponseReturnValue:
     """A namespace's jobs."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(jobs.list_jobs(session, namespace, limit=limit, offset=offset))
+        return jsonify(jobs.list_jobs(session, namespace, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/jobs")
@@ -107,7 +115,11 @@ def list_jobs() -> ResponseReturnValue:
     if unknown:
         raise InvalidInput(f"lastRunStates must be among {sorted(RUN_STATES)}, not {unknown}")
     with runtime().database.session() as session:
-        return jsonify(jobs.list_jobs(session, None, limit=limit, offset=offset, last_run_states=states))
+        return jsonify(
+            jobs.list_jobs(
+                session, None, grants=_grants(), limit=limit, offset=offset, last_run_states=states
+            )
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>")
@@ -115,7 +127,7 @@ def list_jobs() -> ResponseReturnValue:
 def get_job(namespace: str, job: str) -> ResponseReturnValue:
     """One job."""
     with runtime().database.session() as session:
-        return jsonify(jobs.get_job(session, namespace, job))
+        return jsonify(jobs.get_job(session, namespace, job, grants=_grants()))
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>/versions")
@@ -124,7 +136,9 @@ def list_job_versions(namespace: str, job: str) -> ResponseReturnValue:
     """A job's versions, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(jobs.list_job_versions(session, namespace, job, limit=limit, offset=offset))
+        return jsonify(
+            jobs.list_job_versions(session, namespace, job, grants=_grants(), limit=limit, offset=offset)
+        )
 
 
 @bp.get("/namespaces/<name:namespace>/jobs/<name:job>/runs")
@@ -133,7 +147,7 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
     """A job's runs, newest first."""
     limit, offset = paging()
     with runtime().database.session() as session:
-        return jsonify(runs.list_runs(session, namespace, job, limit=limit, offset=offset))
+        return jsonify(runs.list_runs(session, namespace, job, grants=_grants(), limit=limit, offset=offset))
 
 
 @bp.get("/jobs/runs/<name:run_id>")
@@ -141,7 +155,7 @@ def list_runs(namespace: str, job: str) -> ResponseReturnValue:
 def get_run(run_id: str) -> ResponseReturnValue:
     """One run."""
     with runtime().database.session() as session:
-        return jsonify(runs.get_run(session, run_id))
+        return jsonify(runs.get_run(session, run_id, grants=_grants()))
 
 
 @bp.get("/jobs/runs/<name:run_id>/facets")
@@ -152,7 +166,7 @@ def get_run_facets(run_id: str) -> ResponseReturnValue:
     if kind not in {"run", "job"}:
         raise InvalidInput(f"type must be run or job, not {kind!r}")
     with runtime().database.session() as session:
-        return jsonify(runs.get_run_facets(session, run_id, of_job=kind == "job"))
+        return jsonify(runs.get_run_facets(session, run_id, of_job=kind == "job", grants=_grants()))
 
 
 @bp.get("/lineage")
@@ -163,7 +177,7 @@ def get_lineage() -> ResponseReturnValue:
     depth = int_arg("depth", DEFAULT_DEPTH, high=traverse.MAX_DEPTH)
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
-        return jsonify(traverse.lineage(session, node_id, depth=depth, as_of=as_of))
+        return jsonify(traverse.lineage(session, node_id, grants=_grants(), depth=depth, as_of=as_of))
 
 
 @bp.get("/column-lineage")
@@ -177,7 +191,12 @@ def get_column_lineage() -> ResponseReturnValue:
     with runtime().database.session() as session:
         return jsonify(
             column_walk.column_lineage(
-                session, node_id, depth=depth, with_downstream=with_downstream, as_of=as_of
+                session,
+                node_id,
+                grants=_grants(),
+                depth=depth,
+                with_downstream=with_downstream,
+                as_of=as_of,
             )
         )
 
@@ -191,7 +210,9 @@ def get_impact() -> ResponseReturnValue:
     direction = request.args.get("direction", "downstream")
     as_of = time_arg("asOf")
     with runtime().database.session() as session:
-        return jsonify(impact.impact(session, node_id, direction=direction, depth=depth, as_of=as_of))
+        return jsonify(
+            impact.impact(session, node_id, grants=_grants(), direction=direction, depth=depth, as_of=as_of)
+        )
 
 
 @bp.get("/search")
@@ -205,6 +226,7 @@ def get_search() -> ResponseReturnValue:
             search.search(
                 session,
                 q,
+                grants=_grants(),
                 kind=request.args.get("filter") or None,
                 sort=request.args.get("sort", "UPDATE_AT"),
                 limit=limit,
@@ -227,7 +249,9 @@ def get_lineage_event_stats() -> ResponseReturnValue:
     """Run events per hour of the last day, or per day of the last week."""
     period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
-        return jsonify(search.lineage_event_stats(session, period=period, timezone=zone, now=utcnow()))
+        return jsonify(
+            search.lineage_event_stats(session, grants=_grants(), period=period, timezone=zone, now=utcnow())
+        )
 
 
 @bp.get("/stats/jobs", defaults={"what": "jobs"})
@@ -238,4 +262,6 @@ def get_created_stats(what: str) -> ResponseReturnValue:
     """How many jobs, datasets or sources there were at the end of each interval."""
     period, zone = request.args.get("period", "DAY"), zone_arg("timezone")
     with runtime().database.session() as session:
-        return jsonify(search.created_stats(session, what, period=period, timezone=zone, now=utcnow()))
+        return jsonify(
+            search.created_stats(session, what, grants=_grants(), period=period, timezone=zone, now=utcnow())
+        )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import Blueprint, g
 from flask.typing import ResponseReturnValue
 
-from governance.access import Scope
+from governance.access import Permission
 from governance.clock import utcnow
 from governance.ingest.accept import accept_batch, accept_event
 from governance.metrics import INGEST_SECONDS
@@ -24,7 +24,7 @@ def _enqueue(event_id: int) -> None:
 
 
 @bp.post("/lineage")
-@requires(Scope.INGEST, unless_off=ingest_switch)
+@requires(Permission.LINEAGE_INGEST, unless_off=ingest_switch)
 @INGEST_SECONDS.time()
 def post_lineage() -> ResponseReturnValue:
     """Accept one RunEvent, DatasetEvent or JobEvent; 201 once it is durably stored."""
@@ -43,7 +43,7 @@ def post_lineage() -> ResponseReturnValue:
 
 
 @bp.post("/lineage/batch")
-@requires(Scope.INGEST, unless_off=ingest_switch)
+@requires(Permission.LINEAGE_INGEST, unless_off=ingest_switch)
 def post_lineage_batch() -> ResponseReturnValue:
     """Accept an array of events; each invalid one is reported by index, the rest stored."""
     state = runtime()

@@ -10,6 +10,8 @@ import yaml
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
 
+from web.auth import public
+
 bp = Blueprint("openapi", __name__)
 
 
@@ -22,6 +24,7 @@ def openapi_document() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
+@public
 def get_openapi() -> ResponseReturnValue:
     """The OpenAPI 3.1 document."""
     return openapi_document()
