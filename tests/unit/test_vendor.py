@@ -20,4 +20,3 @@ def test_vendored_files_are_the_locked_versions() -> None:
         assert f"{name}.LICENSE" in entry["files"]
         for file in entry["files"]:
             assert (VENDOR / file).stat().st_size > 0, file
-
