@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import json
 import shlex
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import yaml
+from sqlmodel import Session
+
+from governance.ingest.accept import Acceptance, Enqueue, accept_event
 
 INGEST_ENDPOINT = "api/v1/lineage"
 # The Spark integration's package, on Maven Central; any recent release speaks the same transport.
@@ -160,3 +165,50 @@ def pipeline_setups(base_url: str, token: str, *, namespace: str = "default") ->
             ),
         ),
     ]
+
+
+TEST_NAMESPACE = "headwater"
+TEST_JOB = "connection_test"
+
+
+def test_event(*, now: datetime, run_id: uuid.UUID, producer: str) -> bytes:
+    """A COMPLETE RunEvent of the connection-test job, as a pipeline would send it."""
+    event = {
+        "eventType": "COMPLETE",
+        "eventTime": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "producer": producer,
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+        "run": {"runId": str(run_id)},
+        "job": {
+            "namespace": TEST_NAMESPACE,
+            "name": TEST_JOB,
+            "facets": {
+                "jobType": {
+                    "_producer": producer,
+                    "_schemaURL": "https://openlineage.io/spec/facets/2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet",
+                    "processingType": "BATCH",
+                    "integration": "HEADWATER",
+                    "jobType": "CONNECTION_TEST",
+                }
+            },
+        },
+        "inputs": [],
+        "outputs": [],
+    }
+    return json.dumps(event).encode()
+
+
+def send_test_event(
+    session: Session,
+    *,
+    now: datetime,
+    producer: str,
+    max_depth: int,
+    publish_grace: timedelta,
+    enqueue: Enqueue,
+) -> Acceptance:
+    """Send the connection-test event through the ingest path a pipeline's events take."""
+    body = test_event(now=now, run_id=uuid.uuid4(), producer=producer)
+    return accept_event(
+        session, body, max_depth=max_depth, now=now, publish_grace=publish_grace, enqueue=enqueue
+    )

@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from governance.access import Grants
 from governance.errors import InvalidInput, NotFound
 from governance.lineage import tables as t
 from governance.lineage.nodes import NodeRef, resolve_node
@@ -36,6 +37,11 @@ def visible_root(session: Session, node_id: str, sight: Sight) -> NodeRef:
     if not sight.sees(root.namespace, root.name):
         raise NotFound(f"no node {node_id!r}")
     return root
+
+
+def start_node(session: Session, node_id: str, *, grants: Grants) -> NodeRef:
+    """The node a walk would start from, for the caller's grants (hidden is as unknown: NotFound)."""
+    return visible_root(session, node_id, Sight(grants))
 
 
 def chunks(ids: Iterable[int]) -> Iterable[list[int]]:

@@ -331,7 +331,7 @@
       layout: large ? this.layeredLayout(model) : this.dagreLayout(),
       wheelSensitivity: 0.3,
       minZoom: 0.05,
-      maxZoom: 3,
+      maxZoom: 1.6,
       textureOnViewport: large,
       hideEdgesOnViewport: large,
       pixelRatio: large ? 1 : "auto",
@@ -346,7 +346,7 @@
   };
 
   LineageGraph.prototype.dagreLayout = function () {
-    return { name: "dagre", rankDir: "LR", nodeSep: 12, rankSep: 60, animate: false, fit: true, padding: 20 };
+    return { name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 130, animate: false, fit: true, padding: 30 };
   };
 
   // Columns by distance from the start, rows in name order: linear time for any size.
@@ -383,9 +383,11 @@
         style: {
           label: "data(label)",
           "font-size": 11,
-          "text-valign": "center",
-          "text-halign": "right",
-          "text-margin-x": 4,
+          "text-valign": "bottom",
+          "text-halign": "center",
+          "text-margin-y": 3,
+          "text-wrap": "ellipsis",
+          "text-max-width": "180px",
           "min-zoomed-font-size": 7,
           width: 14,
           height: 14,
@@ -394,7 +396,18 @@
         },
       },
       { selector: "node.job", style: { shape: "round-rectangle", "background-color": COLORS.job } },
-      { selector: "node.field", style: { "background-color": COLORS.field, width: 10, height: 10 } },
+      {
+        selector: "node.field",
+        style: {
+          "background-color": COLORS.field,
+          width: 10,
+          height: 10,
+          "text-valign": "center",
+          "text-halign": "right",
+          "text-margin-x": 4,
+          "text-margin-y": 0,
+        },
+      },
       {
         selector: "node.restricted",
         style: { "background-color": COLORS.restricted, color: "#8a8a8a", "font-style": "italic", shape: "diamond" },
