@@ -62,11 +62,11 @@ class Console:
 
 
 def _fold_now(database: Database) -> Any:
-    def enqueue(event_ids: list[int]) -> None:
+    def enqueue(event_id: int, _request_id: str | None) -> None:
         with database.session() as session:
             process_events(
                 session,
-                event_ids=event_ids,
+                event_ids=[event_id],
                 now=utcnow(),
                 processing_lease=timedelta(seconds=60),
                 max_attempts=3,
