@@ -13,7 +13,7 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import NotFound
 from governance.lineage import tables as t
-from governance.lineage.ids import IN, OUT, dataset_version_uuid
+from governance.lineage.ids import IN, dataset_version_uuid
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
 from governance.lineage.visibility import Sight, shown_facets
 from governance.models import Run
@@ -29,21 +29,46 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
     """Runs (rows of run ⋈ run_lineage ⋈ job) in Marquez's shape, their hidden datasets left out."""
     uuids = [r.run_uuid for r in rows]
     facets = facets_of(session, (f"run:{u}" for u in uuids))
-    io = session.execute(
-        sa.select(t.run_io.c.run_uuid, t.run_io.c.direction, t.dataset.c.namespace, t.dataset.c.name)
-        .join(t.dataset, t.dataset.c.id == t.run_io.c.dataset_id)
-        .where(t.run_io.c.run_uuid.in_(uuids))
-        .order_by(t.dataset.c.namespace, t.dataset.c.name)
-    ).all()
+    v, io, rl = t.dataset_version, t.run_io, t.run_lineage
+    # The version of each input current when its run began, else the input's first version.
+    before = (
+        sa.select(v.c.uuid)
+        .where(v.c.dataset_id == io.c.dataset_id, v.c.created_at <= rl.c.first_event_at)
+        .order_by(v.c.created_at.desc(), v.c.uuid.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    first = (
+        sa.select(v.c.uuid)
+        .where(v.c.dataset_id == io.c.dataset_id)
+        .order_by(v.c.created_at, v.c.uuid)
+        .limit(1)
+        .scalar_subquery()
+    )
+    used: dict[Any, tuple[list[tuple[str, str, Any]], list[tuple[str, str]]]] = {u: ([], []) for u in uuids}
+    for chunk in (uuids[i : i + 500] for i in range(0, len(uuids), 500)):
+        for run_uuid, direction, ns, name, version in session.execute(
+            sa.select(
+                io.c.run_uuid,
+                io.c.direction,
+                t.dataset.c.namespace,
+                t.dataset.c.name,
+                sa.case((io.c.direction == IN, sa.func.coalesce(before, first)), else_=sa.null()),
+            )
+            .join(t.dataset, t.dataset.c.id == io.c.dataset_id)
+            .join(rl, rl.c.run_uuid == io.c.run_uuid)
+            .where(io.c.run_uuid.in_(chunk))
+            .order_by(t.dataset.c.namespace, t.dataset.c.name)
+        ):
+            if sight.sees(ns, name):
+                if direction == IN:
+                    used[run_uuid][0].append((ns, name, version))
+                else:
+                    used[run_uuid][1].append((ns, name))
     out = []
     for row in rows:
         own = facets[f"run:{row.run_uuid}"]
-        inputs = [
-            (ns, name) for u, d, ns, name in io if u == row.run_uuid and d == IN and sight.sees(ns, name)
-        ]
-        outputs = [
-            (ns, name) for u, d, ns, name in io if u == row.run_uuid and d == OUT and sight.sees(ns, name)
-        ]
+        inputs, outputs = used[row.run_uuid]
         out.append(
             {
                 "id": str(row.run_uuid),
@@ -62,8 +87,15 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
                     "version": str(row.job_version_uuid) if row.job_version_uuid else None,
                 },
                 "inputDatasetVersions": [
-                    {"datasetVersionId": _input_version(session, ns, name, row.first_event_at), "facets": {}}
-                    for ns, name in inputs
+                    {
+                        "datasetVersionId": {
+                            "namespace": ns,
+                            "name": name,
+                            "version": str(version) if version else None,
+                        },
+                        "facets": {},
+                    }
+                    for ns, name, version in inputs
                 ],
                 "outputDatasetVersions": [
                     {
@@ -82,20 +114,6 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
             }
         )
     return out
-
-
-def _input_version(session: Session, namespace: str, name: str, at: datetime) -> JSON:
-    """The version of an input current when the run began (else its first one)."""
-    v = t.dataset_version
-    base = sa.select(v.c.uuid).join(t.dataset, t.dataset.c.id == v.c.dataset_id)
-    base = base.where(t.dataset.c.namespace == namespace, t.dataset.c.name == name)
-    found = (
-        session.execute(
-            base.where(v.c.created_at <= at).order_by(v.c.created_at.desc(), v.c.uuid.desc()).limit(1)
-        ).scalar_one_or_none()
-        or session.execute(base.order_by(v.c.created_at, v.c.uuid).limit(1)).scalar_one_or_none()
-    )
-    return {"namespace": namespace, "name": name, "version": str(found) if found else None}
 
 
 def run_query() -> sa.Select[Any]:

@@ -114,25 +114,43 @@
     this.impactFrom = null;
     this.root.setAttribute("data-state", "loading");
     this.say("Loading…");
-    var request =
+    var marks = {};
+    var path = this.level === "column" ? "/column-lineage" : "/lineage";
+    var params =
       this.level === "column"
-        ? this.fetchJson("/column-lineage", {
-            nodeId: this.nodeId,
-            depth: this.depth,
-            withDownstream: "true",
-          }).then(function (body) {
-            return self.columnElements(body);
-          })
-        : this.fetchJson("/lineage", { nodeId: this.nodeId, depth: this.depth }).then(function (body) {
-            return self.tableElements(body);
-          });
-    return request
-      .then(function (model) {
+        ? { nodeId: this.nodeId, depth: this.depth, withDownstream: "true" }
+        : { nodeId: this.nodeId, depth: this.depth };
+    return this.fetchJson(path, params)
+      .then(function (body) {
+        marks.fetched = performance.now();
+        var model = self.level === "column" ? self.columnElements(body) : self.tableElements(body);
+        marks.modelled = performance.now();
         self.draw(model);
-        var ms = Math.round(performance.now() - started);
-        self.root.setAttribute("data-state", "ready");
-        self.root.setAttribute("data-render-ms", String(ms));
+        marks.drawn = performance.now();
+        return new Promise(function (resolve) {
+          // Two frames: the canvas is painted once the second one starts.
+          requestAnimationFrame(function () {
+            requestAnimationFrame(function () {
+              resolve(model);
+            });
+          });
+        });
+      })
+      .then(function (model) {
+        var now = performance.now();
+        self.root.setAttribute("data-render-ms", String(Math.round(now - started)));
+        self.root.setAttribute(
+          "data-timings",
+          JSON.stringify({
+            fetch: Math.round(marks.fetched - started),
+            model: Math.round(marks.modelled - marks.fetched),
+            draw: Math.round(marks.drawn - marks.modelled),
+            paint: Math.round(now - marks.drawn),
+          })
+        );
+        self.root.setAttribute("data-ready-at", String(Math.round(now)));
         self.root.setAttribute("data-node-count", String(model.nodes.length));
+        self.root.setAttribute("data-state", "ready");
         self.say(model.nodes.length + " nodes, " + model.edges.length + " edges");
       })
       .catch(function (error) {
