@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None, *, enqueue: Enqueue | None = No
     app.register_blueprint(root_bp)
     app.register_blueprint(health_bp)
     security_routes.declare(app, limiter, settings)
-    for endpoint in ("tokens.create_token", "console.create_token"):
+    for endpoint in ("tokens.create_token", "console.create_token", "console.connect_token"):
         app.view_functions[endpoint] = ratelimit.limit_token_creation(
             limiter, settings, app.view_functions[endpoint]
         )
