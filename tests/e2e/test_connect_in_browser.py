@@ -69,4 +69,8 @@ def test_a_viewer_sees_the_settings_but_cannot_mint_or_send(new_page: Callable[.
     assert page.locator("[data-action=send-test-event]").count() == 0
     assert "lineage:ingest" in page.content()
     assert "api/v1/lineage" in page.inner_text("#spark")
+    # Posting the steward's form anyway, with the viewer's own CSRF token, is refused.
+    csrf = page.evaluate("fetch('/api/v1/me').then(r => r.json()).then(me => me.csrfToken)")
+    refused = page.request.post("/console/connect/test-event", form={"csrf_token": csrf})
+    assert refused.status == 403
     watched.assert_clean()
