@@ -1,0 +1,200 @@
+"""A dataset as its console page shows it: schema as a tree, owners, tags, documentation,
+data quality, versions with a diff between two of them, and the runs that wrote it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from governance.access import Grants
+from governance.lineage import tables as t
+from governance.lineage.catalog_labels import owners_with_types
+from governance.lineage.data_quality import DataQuality, data_quality
+from governance.lineage.datasets import dataset_row, dataset_views
+from governance.lineage.facets import schema_fields
+from governance.lineage.ids import OUT
+from governance.lineage.nodes import dataset_node_id
+from governance.lineage.read_model import facets_of, page
+from governance.lineage.run_summary import RunSummary, run_summary
+from governance.lineage.runs import run_query
+from governance.lineage.version_diff import VersionDiff, compare_versions
+from governance.lineage.visibility import Sight
+
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    """A field of the current schema: its own name, its depth in the tree and what it carries."""
+
+    path: str
+    name: str
+    depth: int
+    type: str | None
+    description: str | None
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    """A version in the list: when, by which run, how many fields (None: it carries no schema)."""
+
+    version: str
+    created_at: datetime
+    run_id: str | None
+    field_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetDetail:
+    """Everything the dataset page shows, within the caller's grants."""
+
+    namespace: str
+    name: str
+    node_id: str
+    type: str
+    created_at: datetime | None
+    updated_at: datetime | None
+    current_version: str | None
+    description: str | None
+    lifecycle_state: str | None
+    tags: tuple[str, ...]
+    owners: tuple[tuple[str, str | None], ...]
+    fields: tuple[FieldView, ...]
+    quality: DataQuality | None
+    facets: JsonObject
+    versions: tuple[VersionSummary, ...]
+    versions_total: int
+    versions_offset: int
+    versions_limit: int
+    writers: tuple[RunSummary, ...]
+    writers_total: int
+    diff: VersionDiff | None
+
+
+def _tree(schema: Any) -> Iterator[tuple[str, str, int]]:
+    """(path, name, depth) of every field of a ``schema`` facet, in the order ``schema_fields`` gives."""
+
+    def walk(fields: Any, prefix: str, depth: int) -> Iterator[tuple[str, str, int]]:
+        for raw in fields if isinstance(fields, list) else []:
+            if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+                yield prefix + raw["name"], raw["name"], depth
+                yield from walk(raw.get("fields"), prefix + raw["name"] + ".", depth + 1)
+
+    yield from walk((schema or {}).get("fields") if isinstance(schema, dict) else None, "", 0)
+
+
+def field_views(schema: Any, fields: list[JsonObject]) -> tuple[FieldView, ...]:
+    """The current fields (as the read API lists them) placed in the schema's tree.
+
+    >>> schema = {"fields": [{"name": "a.b", "fields": [{"name": "c"}]}]}
+    >>> [(f.name, f.depth) for f in field_views(schema, [{"name": "a.b"}, {"name": "a.b.c"}])]
+    [('a.b', 0), ('c', 1)]
+    """
+    placed = {path: (name, depth) for path, name, depth in _tree(schema)}
+    return tuple(
+        FieldView(
+            path=f["name"],
+            name=placed.get(f["name"], (f["name"], 0))[0],
+            depth=placed.get(f["name"], (f["name"], 0))[1],
+            type=f.get("type"),
+            description=f.get("description"),
+            tags=tuple(f.get("tags") or ()),
+        )
+        for f in fields
+    )
+
+
+def _versions(
+    session: Session, dataset_id: int, limit: int, offset: int
+) -> tuple[list[VersionSummary], int, list[str]]:
+    """A page of versions (newest first), their count, and the two newest versions' ids."""
+    v = t.dataset_version
+    query = sa.select(v).where(v.c.dataset_id == dataset_id).order_by(v.c.created_at.desc(), v.c.uuid.desc())
+    rows, total = page(session, query, limit, offset)
+    newest = [str(u) for u in session.execute(query.with_only_columns(v.c.uuid).limit(2)).scalars()]
+    facets = facets_of(session, (f"version:{r.uuid}" for r in rows))
+    summaries = []
+    for row in rows:
+        schema = facets[f"version:{row.uuid}"].get("schema")
+        summaries.append(
+            VersionSummary(
+                version=str(row.uuid),
+                created_at=row.created_at,
+                run_id=str(row.run_uuid) if row.run_uuid else None,
+                field_count=len(schema_fields(schema)) if isinstance(schema, dict) else None,
+            )
+        )
+    return summaries, total, newest
+
+
+def _writers(session: Session, dataset_id: int, limit: int, sight: Sight) -> tuple[list[RunSummary], int]:
+    """The newest runs that wrote the dataset, of live jobs the grants show, and how many there are."""
+    rl, io = t.run_lineage, t.run_io
+    query = (
+        run_query()
+        .add_columns(t.job.c.namespace, t.job.c.name)
+        .join(
+            io, sa.and_(io.c.run_uuid == rl.c.run_uuid, io.c.direction == OUT, io.c.dataset_id == dataset_id)
+        )
+        .join(t.job, t.job.c.id == rl.c.job_id)
+        .where(t.job.c.deleted.is_(False))
+        .order_by(rl.c.first_event_at.desc(), rl.c.run_uuid.desc())
+    )
+    rows, total = page(session, query, limit, 0, sight)
+    return [run_summary(r) for r in rows], total
+
+
+def dataset_detail(
+    session: Session,
+    namespace: str,
+    name: str,
+    *,
+    grants: Grants,
+    versions_limit: int,
+    versions_offset: int,
+    writers_limit: int,
+    compare: tuple[str, str] | None = None,
+) -> DatasetDetail:
+    """The dataset page's contents; ``compare`` names two versions to diff (else the two newest).
+
+    Raises:
+        NotFound: no such dataset, a deleted one or one the grants hide; or a compared version
+            is not one of the dataset's.
+    """
+    sight = Sight(grants)
+    row = dataset_row(session, namespace, name, sight)
+    view = dataset_views(session, [row], with_lineage=False, sight=sight)[0]
+    facets: Mapping[str, Any] = view["facets"]
+    versions, versions_total, newest = _versions(session, int(row.id), versions_limit, versions_offset)
+    writers, writers_total = _writers(session, int(row.id), writers_limit, sight)
+    if compare is None and len(newest) == 2:
+        compare = (newest[1], newest[0])
+    return DatasetDetail(
+        namespace=row.namespace,
+        name=row.name,
+        node_id=dataset_node_id(row.namespace, row.name),
+        type=view["type"],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        current_version=view["currentVersion"],
+        description=view["description"],
+        lifecycle_state=view["lastLifecycleState"],
+        tags=tuple(view["tags"]),
+        owners=tuple(owners_with_types(facets)),
+        fields=field_views(facets.get("schema"), view["fields"]),
+        quality=data_quality(facets),
+        facets=dict(facets),
+        versions=tuple(versions),
+        versions_total=versions_total,
+        versions_offset=versions_offset,
+        versions_limit=versions_limit,
+        writers=tuple(writers),
+        writers_total=writers_total,
+        diff=compare_versions(session, int(row.id), compare, sight) if compare else None,
+    )
