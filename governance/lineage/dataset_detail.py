@@ -26,6 +26,8 @@ from governance.lineage.version_diff import VersionDiff, compare_versions
 from governance.lineage.visibility import Sight
 
 JsonObject = dict[str, Any]
+# How many of the newest versions the default comparison looks through for two with a schema.
+DEFAULT_DIFF_WINDOW = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,27 +112,38 @@ def field_views(schema: Any, fields: list[JsonObject]) -> tuple[FieldView, ...]:
     )
 
 
-def _versions(
-    session: Session, dataset_id: int, limit: int, offset: int
-) -> tuple[list[VersionSummary], int, list[str]]:
-    """A page of versions (newest first), their count, and the two newest versions' ids."""
+def _summary(row: Any, facets: Mapping[str, Any]) -> VersionSummary:
+    schema = facets.get("schema")
+    return VersionSummary(
+        version=str(row.uuid),
+        created_at=row.created_at,
+        run_id=str(row.run_uuid) if row.run_uuid else None,
+        field_count=len(schema_fields(schema)) if isinstance(schema, dict) else None,
+    )
+
+
+def _versions(session: Session, dataset_id: int, limit: int, offset: int) -> tuple[list[VersionSummary], int]:
+    """A page of versions, newest first, and how many there are."""
     v = t.dataset_version
     query = sa.select(v).where(v.c.dataset_id == dataset_id).order_by(v.c.created_at.desc(), v.c.uuid.desc())
     rows, total = page(session, query, limit, offset)
-    newest = [str(u) for u in session.execute(query.with_only_columns(v.c.uuid).limit(2)).scalars()]
     facets = facets_of(session, (f"version:{r.uuid}" for r in rows))
-    summaries = []
-    for row in rows:
-        schema = facets[f"version:{row.uuid}"].get("schema")
-        summaries.append(
-            VersionSummary(
-                version=str(row.uuid),
-                created_at=row.created_at,
-                run_id=str(row.run_uuid) if row.run_uuid else None,
-                field_count=len(schema_fields(schema)) if isinstance(schema, dict) else None,
-            )
-        )
-    return summaries, total, newest
+    return [_summary(r, facets[f"version:{r.uuid}"]) for r in rows], total
+
+
+def _default_comparison(
+    session: Session, dataset_id: int, first_page: list[VersionSummary], total: int
+) -> tuple[str, str] | None:
+    """The two newest versions that carry a schema (else the two newest), older first; None below two.
+
+    ``first_page`` is the newest versions already read, if any; read again only when too few.
+    """
+    recent = first_page
+    if len(recent) < min(DEFAULT_DIFF_WINDOW, total):
+        recent = _versions(session, dataset_id, DEFAULT_DIFF_WINDOW, 0)[0]
+    with_schema = [s for s in recent if s.field_count is not None]
+    pair = with_schema[:2] if len(with_schema) >= 2 else recent[:2]
+    return (pair[1].version, pair[0].version) if len(pair) == 2 else None
 
 
 def _writers(session: Session, dataset_id: int, limit: int, sight: Sight) -> tuple[list[RunSummary], int]:
@@ -171,10 +184,12 @@ def dataset_detail(
     row = dataset_row(session, namespace, name, sight)
     view = dataset_views(session, [row], with_lineage=False, sight=sight)[0]
     facets: Mapping[str, Any] = view["facets"]
-    versions, versions_total, newest = _versions(session, int(row.id), versions_limit, versions_offset)
+    versions, versions_total = _versions(session, int(row.id), versions_limit, versions_offset)
     writers, writers_total = _writers(session, int(row.id), writers_limit, sight)
-    if compare is None and len(newest) == 2:
-        compare = (newest[1], newest[0])
+    if compare is None:
+        compare = _default_comparison(
+            session, int(row.id), versions if versions_offset == 0 else [], versions_total
+        )
     return DatasetDetail(
         namespace=row.namespace,
         name=row.name,

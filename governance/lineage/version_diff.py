@@ -166,10 +166,13 @@ def compare_versions(
     facets = facets_of(session, (f"version:{w}" for w in wanted))
     before = shown_facets(sight, facets[f"version:{old.uuid}"], touches_hidden=False)
     after = shown_facets(sight, facets[f"version:{new.uuid}"], touches_hidden=False)
+    old_ref, new_ref = _ref(old, before), _ref(new, after)
+    both_known = old_ref.has_schema and new_ref.has_schema
     return VersionDiff(
-        old=_ref(old, before),
-        new=_ref(new, after),
-        schema=diff_schemas(before.get("schema"), after.get("schema")),
+        old=old_ref,
+        new=new_ref,
+        # A version without a schema facet says nothing of its fields, not that it has none.
+        schema=diff_schemas(before.get("schema"), after.get("schema")) if both_known else SchemaDiff(),
         facets=diff_facets(before, after),
     )
 
