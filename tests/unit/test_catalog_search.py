@@ -20,7 +20,6 @@ from tests.catalog_estate import (
     MART,
     ORCHESTRATOR,
     ORDERS,
-    PAYROLL,
     SECRET_COPY,
     SECRET_DATASET,
     WAREHOUSE,
@@ -54,7 +53,7 @@ def _counts(values: tuple[object, ...]) -> dict[str, int]:
 
 
 def test_without_a_query_every_live_dataset_and_job_comes_newest_change_first(estate: Session) -> None:
-    """Four datasets and six jobs, ordered by when they last changed, the counts by kind and namespace beside them."""
+    """Four datasets and six jobs, the last changed first, with the counts by kind, namespace, tag, owner."""
     page = _find(estate)
     assert page.total == 10 and page.query.is_empty
     times = [hit.updated_at for hit in page.hits]

@@ -12,7 +12,6 @@ from governance.lineage.job_list import job_list
 from governance.lineage.run_detail import run_detail
 from tests.catalog_estate import (
     BROKEN,
-    DAILY,
     ERROR_MESSAGE,
     FAILED_RUN,
     LOAD,
@@ -162,4 +161,3 @@ def test_runs_of_hidden_jobs_are_not_found_and_hidden_datasets_left_out(estate: 
     run = run_detail(estate, payroll_run.run_id, grants=LIMITED)
     assert run.withheld and run.inputs == () and run.outputs == ((WAREHOUSE, MARKUP),)
     assert "secret" not in repr(run)
-    assert DAILY not in repr(run)
