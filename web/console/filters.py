@@ -41,6 +41,16 @@ def duration(seconds: float | None) -> str:
     return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
 
 
+@bp.app_template_filter("number")
+def number(value: float) -> str:
+    """A measured value: whole numbers without a fraction, others to four significant places.
+
+    >>> number(1200.0), number(0.123456), number(-3.5)
+    ('1200', '0.1235', '-3.5')
+    """
+    return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
+
+
 @bp.app_template_filter("pretty_json")
 def pretty_json(value: Any) -> str:
     """A JSON value indented for a ``<pre>``, non-ASCII kept."""
