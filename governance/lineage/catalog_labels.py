@@ -1,10 +1,9 @@
-"""Tags and owners of datasets and jobs, as SQL rows and as Python reads them, in agreement.
+"""Tags and owners of datasets and jobs: read from their facets, and as SQL rows for the search.
 
-A tag is a steward's (``dataset_tag``, ``job_tag``) or a producer's (the newest ``tags`` facet,
-its dataset- or job-level entries); an owner is an entry of the newest ``ownership`` facet. Both
-facets are JSON text, so the rows come out of SQLite's ``json_each`` or PostgreSQL's
-``jsonb_array_elements``: the catalog search filters and counts by them in the database instead
-of reading every facet into Python.
+A tag is a steward's (``dataset_tag``, ``job_tag``) or a producer's (a dataset- or job-level entry
+of the winning ``tags`` facet); an owner is an entry of the winning ``ownership`` facet. The fold
+keeps the producers' ones in ``facet_label`` (``governance.lineage.labels_write``), so that the
+catalog search filters and counts them by index instead of reading JSON.
 """
 
 from __future__ import annotations
@@ -13,20 +12,17 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from governance.lineage import tables as t
+from governance.lineage.tags import facet_tags
 
 TAG = "tag"
 OWNER = "owner"
 DATASET = "dataset"
 JOB = "job"
-
-
-def subject_of(kind: str, row_id: sa.ColumnElement[Any]) -> ColumnElement[str]:
-    """The facet subject of a dataset or job id column: ``'dataset:' || id``."""
-    return sa.literal(f"{kind}:", sa.Text) + sa.cast(row_id, sa.Text)
+# The facets whose winning payloads give labels.
+LABEL_FACETS = ("tags", "ownership")
 
 
 def owner_names(facets: Mapping[str, Any]) -> list[str]:
@@ -37,12 +33,7 @@ def owner_names(facets: Mapping[str, Any]) -> list[str]:
     >>> owner_names({"ownership": {"owners": "nobody"}})
     []
     """
-    owners = (facets.get("ownership") or {}).get("owners")
-    found: dict[str, None] = {}
-    for owner in owners if isinstance(owners, list) else []:
-        if isinstance(owner, dict) and isinstance(owner.get("name"), str):
-            found[owner["name"]] = None
-    return list(found)
+    return list(dict.fromkeys(name for name, _ in owners_with_types(facets)))
 
 
 def owners_with_types(facets: Mapping[str, Any]) -> list[tuple[str, str | None]]:
@@ -55,106 +46,65 @@ def owners_with_types(facets: Mapping[str, Any]) -> list[tuple[str, str | None]]
     ]
 
 
-def label_rows(dialect: str) -> sa.Subquery:
-    """Every (subject, kind, value) of a tag or an owner of a dataset or job, as a subquery.
+def facet_labels(facets: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """The (kind, value) labels of a dataset's or job's winning facets.
 
-    A subject may have the same tag twice (a steward's and a producer's): count distinct subjects.
+    >>> sorted(facet_labels({
+    ...     "tags": {"tags": [{"key": "pii", "value": "true"}, {"key": "zip", "value": "", "field": "a"}]},
+    ...     "ownership": {"owners": [{"name": "team:data"}]},
+    ... }))
+    [('owner', 'team:data'), ('tag', 'pii:true')]
     """
-    build = _postgres_facet_rows if dialect == "postgresql" else _sqlite_facet_rows
-    parts = [
-        build("tags", "tags", TAG),
-        build("ownership", "owners", OWNER),
-        sa.select(
-            subject_of(DATASET, t.dataset_tag.c.dataset_id).label("subject"),
-            sa.literal(TAG, sa.Text).label("kind"),
-            t.dataset_tag.c.tag.label("value"),
-        ),
-        sa.select(
-            subject_of(JOB, t.job_tag.c.job_id).label("subject"),
-            sa.literal(TAG, sa.Text).label("kind"),
-            t.job_tag.c.tag.label("value"),
-        ),
-    ]
-    return sa.union_all(*parts).subquery("labels")
+    return {(TAG, tag) for tag in facet_tags(facets)} | {(OWNER, owner) for owner in owner_names(facets)}
 
 
-def _of_datasets_and_jobs() -> ColumnElement[bool]:
-    # Runs carry their job's facets too ("run-job:<uuid>"); they are not the job's own.
-    return sa.or_(t.facet.c.subject.startswith(f"{DATASET}:"), t.facet.c.subject.startswith(f"{JOB}:"))
+def label_rows() -> sa.Subquery:
+    """Every (node, node_id, kind, value) of a tag or an owner of a dataset or job, each once.
 
+    A steward's tag that the producer's facet gives as well is the facet's row alone, so that a
+    count of rows by value counts each dataset or job once.
+    """
+    label = t.facet_label
 
-def _sqlite_facet_rows(facet: str, array: str, kind: str) -> sa.Select[Any]:
-    f = t.facet
-    items = sa.func.json_each(f.c.payload, f"$.{array}").table_valued("fullkey", name="item")
-
-    def member(key: str) -> ColumnElement[Any]:
-        return sa.func.json_extract(f.c.payload, items.c.fullkey + f".{key}")
-
-    def member_type(key: str) -> ColumnElement[Any]:
-        return sa.func.json_type(f.c.payload, items.c.fullkey + f".{key}")
-
-    value: ColumnElement[Any]
-    if kind == TAG:
-        value = sa.case(
-            (
-                sa.and_(member_type("value") == "text", member("value") != ""),
-                member("key") + ":" + member("value"),
-            ),
-            else_=member("key"),
+    def stewards(node: str, subject: sa.Column[Any], tag: sa.Column[Any]) -> sa.Select[Any]:
+        also_from_facet = sa.exists().where(
+            label.c.node == node, label.c.node_id == subject, label.c.kind == TAG, label.c.value == tag
         )
-        wanted = sa.and_(member_type("key") == "text", sa.func.coalesce(member("field"), "") == "")
-    else:
-        value, wanted = member("name"), member_type("name") == "text"
-    return (
-        sa.select(f.c.subject, sa.literal(kind, sa.Text).label("kind"), value.label("value"))
-        .select_from(f)
-        .join(items, sa.true())
-        .where(
-            f.c.name == facet,
-            _of_datasets_and_jobs(),
-            sa.func.json_type(f.c.payload, f"$.{array}") == "array",
-            # A producer withdraws a facet by sending it with "_deleted": true.
-            sa.func.json_type(f.c.payload, "$._deleted").is_distinct_from("true"),
-            wanted,
-        )
-    )
+        return sa.select(
+            sa.literal(node, sa.String(8)).label("node"),
+            subject.label("node_id"),
+            sa.literal(TAG, sa.String(8)).label("kind"),
+            tag.label("value"),
+        ).where(~also_from_facet)
+
+    return sa.union_all(
+        sa.select(label.c.node, label.c.node_id, label.c.kind, label.c.value),
+        stewards(DATASET, t.dataset_tag.c.dataset_id, t.dataset_tag.c.tag),
+        stewards(JOB, t.job_tag.c.job_id, t.job_tag.c.tag),
+    ).subquery("labels")
 
 
-def _postgres_facet_rows(facet: str, array: str, kind: str) -> sa.Select[Any]:
-    f = t.facet
-    doc = sa.cast(f.c.payload, JSONB)
-    entries = sa.case(
-        (sa.func.jsonb_typeof(doc[array]) == "array", doc[array]), else_=sa.cast(sa.literal("[]"), JSONB)
-    )
-    items = (
-        sa.func.jsonb_array_elements(entries).table_valued(sa.column("value", JSONB), name="item").lateral()
-    )
-    item = items.c.value
+def has_label(
+    node: str,
+    node_id: sa.ColumnElement[Any],
+    kind: str,
+    *,
+    equals: str | None = None,
+    like: str | None = None,
+) -> ColumnElement[bool]:
+    """The dataset or job ``node_id`` has a tag or owner (``kind``) equal to ``equals``, or whose lower
+    case matches the LIKE pattern ``like`` (escape character ``\\``)."""
 
-    def is_text(key: str) -> ColumnElement[bool]:
-        return sa.func.jsonb_typeof(item[key]) == "string"
+    def matches(value: sa.ColumnElement[str]) -> ColumnElement[bool]:
+        return value == equals if like is None else sa.func.lower(value).like(like, escape="\\")
 
-    value: ColumnElement[Any]
-    if kind == TAG:
-        value = sa.case(
-            (
-                sa.and_(is_text("value"), item["value"].astext != ""),
-                item["key"].astext + ":" + item["value"].astext,
-            ),
-            else_=item["key"].astext,
-        )
-        wanted = sa.and_(is_text("key"), sa.func.coalesce(item["field"].astext, "") == "")
-    else:
-        value, wanted = item["name"].astext, is_text("name")
-    return (
-        sa.select(f.c.subject, sa.literal(kind, sa.Text).label("kind"), value.label("value"))
-        .select_from(f)
-        .join(items, sa.true())
-        .where(
-            f.c.name == facet,
-            _of_datasets_and_jobs(),
-            sa.func.jsonb_typeof(item) == "object",
-            doc["_deleted"].is_distinct_from(sa.cast(sa.literal("true"), JSONB)),
-            wanted,
-        )
+    label = t.facet_label
+    found = sa.exists().where(
+        label.c.node == node, label.c.node_id == node_id, label.c.kind == kind, matches(label.c.value)
     )
+    if kind != TAG:
+        return found
+    steward, subject = (
+        (t.dataset_tag, t.dataset_tag.c.dataset_id) if node == DATASET else (t.job_tag, t.job_tag.c.job_id)
+    )
+    return sa.or_(found, sa.exists().where(subject == node_id, matches(steward.c.tag)))

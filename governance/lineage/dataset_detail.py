@@ -17,6 +17,7 @@ from governance.lineage.catalog_labels import owners_with_types
 from governance.lineage.data_quality import DataQuality, data_quality
 from governance.lineage.datasets import dataset_row, dataset_views
 from governance.lineage.facets import schema_fields
+from governance.lineage.grant_sql import visible_condition
 from governance.lineage.ids import OUT
 from governance.lineage.nodes import dataset_node_id
 from governance.lineage.read_model import facets_of, page
@@ -156,11 +157,14 @@ def _writers(session: Session, dataset_id: int, limit: int, sight: Sight) -> tup
             io, sa.and_(io.c.run_uuid == rl.c.run_uuid, io.c.direction == OUT, io.c.dataset_id == dataset_id)
         )
         .join(t.job, t.job.c.id == rl.c.job_id)
-        .where(t.job.c.deleted.is_(False))
+        .where(
+            t.job.c.deleted.is_(False),
+            visible_condition(sight.grants, t.job.c.namespace, t.job.c.name, session.get_bind().dialect.name),
+        )
         .order_by(rl.c.first_event_at.desc(), rl.c.run_uuid.desc())
     )
-    rows, total = page(session, query, limit, 0, sight)
-    return [run_summary(r) for r in rows], total
+    rows, total = page(session, query, limit, 0)
+    return [run_summary(r) for r in sight.keep(rows, lambda r: (r.namespace, r.name))], total
 
 
 def dataset_detail(

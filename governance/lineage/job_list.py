@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +11,7 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.lineage import tables as t
 from governance.lineage.catalog_search import ValueCount
+from governance.lineage.grant_sql import visible_condition
 from governance.lineage.jobs import latest_runs
 from governance.lineage.read_model import page
 from governance.lineage.run_summary import RunSummary, run_summary
@@ -43,18 +43,27 @@ class JobList:
 def job_list(session: Session, *, grants: Grants, namespace: str | None, limit: int, offset: int) -> JobList:
     """Live jobs the grants show (of one namespace, if given), recently updated first.
 
-    An unknown namespace lists nothing, as a hidden one does.
+    An unknown namespace lists nothing, as a hidden one does. The grants filter in SQL; the glob
+    judge has the last word on the page.
     """
     sight = Sight(grants)
+    dialect = session.get_bind().dialect.name
     query = sa.select(t.job.c.id, t.job.c.namespace, t.job.c.name, t.job.c.updated_at).where(
-        t.job.c.deleted.is_(False)
+        t.job.c.deleted.is_(False), visible_condition(grants, t.job.c.namespace, t.job.c.name, dialect)
     )
-    namespaces = _namespaces(session, query, sight)
+    listed = query.subquery()
+    namespaces = tuple(
+        ValueCount(value, int(count))
+        for value, count in session.execute(
+            sa.select(listed.c.namespace, sa.func.count())
+            .group_by(listed.c.namespace)
+            .order_by(listed.c.namespace)
+        )
+    )
     if namespace is not None:
         query = query.where(t.job.c.namespace == namespace)
-    rows, total = page(
-        session, query.order_by(t.job.c.updated_at.desc(), t.job.c.id.desc()), limit, offset, sight
-    )
+    rows, total = page(session, query.order_by(t.job.c.updated_at.desc(), t.job.c.id.desc()), limit, offset)
+    rows = sight.keep(rows, lambda r: (r.namespace, r.name))
     latest = latest_runs(session, [int(r.id) for r in rows], 1)
     return JobList(
         jobs=tuple(
@@ -72,23 +81,3 @@ def job_list(session: Session, *, grants: Grants, namespace: str | None, limit: 
         namespace=namespace,
         namespaces=namespaces,
     )
-
-
-def _namespaces(
-    session: Session, jobs: sa.Select[tuple[int, str, str, datetime]], sight: Sight
-) -> tuple[ValueCount, ...]:
-    """How many live jobs the grants show in each namespace, by namespace."""
-    if sight.sees_everything:
-        listed = jobs.subquery()
-        counts = [
-            (namespace, int(count))
-            for namespace, count in session.execute(
-                sa.select(listed.c.namespace, sa.func.count()).group_by(listed.c.namespace)
-            )
-        ]
-    else:
-        counted = Counter(
-            r.namespace for r in sight.keep(session.execute(jobs), lambda r: (r.namespace, r.name))
-        )
-        counts = list(counted.items())
-    return tuple(ValueCount(namespace, count) for namespace, count in sorted(counts))

@@ -8,7 +8,8 @@ from sqlmodel import Session
 from governance.access import EVERYTHING, Grant, Grants
 from governance.clock import utcnow
 from governance.errors import InvalidInput
-from governance.lineage.catalog_search import CatalogPage, CatalogQuery, search_catalog
+from governance.lineage.catalog_query import CatalogQuery
+from governance.lineage.catalog_search import CatalogPage, search_catalog
 from governance.lineage.soft_delete import delete_dataset, delete_job
 from governance.lineage.tagging import tag_dataset, tag_job
 from tests.catalog_estate import (

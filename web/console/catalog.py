@@ -10,7 +10,8 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from governance.access import Permission
-from governance.lineage.catalog_search import CatalogQuery, search_catalog
+from governance.lineage.catalog_query import CatalogQuery
+from governance.lineage.catalog_search import search_catalog
 from governance.lineage.dataset_detail import dataset_detail
 from web.auth import current_caller, requires
 from web.console.page_args import offset_arg, text_arg
