@@ -188,4 +188,14 @@ def graph_snapshot(session: Session) -> dict[str, set[tuple[Any, ...]]]:
             )
         ),
         "tags": rows(sa.select(t.tag.c.name, t.tag.c.created_at)),
+        "labels": rows(
+            sa.select(t.facet_label.c.kind, t.facet_label.c.value, d.c.name).join(
+                d, sa.and_(t.facet_label.c.node == "dataset", t.facet_label.c.node_id == d.c.id)
+            )
+        )
+        | rows(
+            sa.select(t.facet_label.c.kind, t.facet_label.c.value, j.c.name).join(
+                j, sa.and_(t.facet_label.c.node == "job", t.facet_label.c.node_id == j.c.id)
+            )
+        ),
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from werkzeug.routing import BaseConverter
 
@@ -45,7 +45,8 @@ class NameConverter(BaseConverter):
         return value.replace("%2F", "/").replace("%25", "%")
 
     def to_url(self, value: str) -> str:
-        return super().to_url(value)
+        # Unlike the default, "/" is escaped too, so that url_for builds a path that routes back.
+        return quote(str(value), safe="!$&'()*+,:;=@")
 
 
 class IdConverter(BaseConverter):

@@ -14,9 +14,11 @@ from sqlmodel import Session
 from governance.ingest.stored import StoredEvent
 from governance.lineage.batch import collect
 from governance.lineage.edges_write import record_edges, rederive
+from governance.lineage.labels_write import labelled_subjects, refresh_labels
 from governance.lineage.nodes_write import (
     readers_of,
     refresh_fields,
+    subject_of,
     write_facets,
     write_nodes,
     write_runs,
@@ -34,6 +36,7 @@ def fold_events(session: Session, events: Sequence[StoredEvent]) -> None:
     ups = Upserts(session)
     ids = write_nodes(ups, batch)
     write_facets(ups, batch, ids)
+    refresh_labels(ups, labelled_subjects((subject_of(s, ids), name) for s, name in batch.facets))
     changed = refresh_fields(ups, {ids.datasets[ref] for ref in batch.schema_datasets})
     write_tags(ups, batch)
     write_runs(ups, batch, ids)

@@ -27,7 +27,8 @@ def job_row(session: Session, namespace: str, name: str, sight: Sight) -> Any:
     return named_row(session, t.job, namespace, name, sight)
 
 
-def _latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[int, list[Any]]:
+def latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[int, list[Any]]:
+    """Each job's newest ``count`` runs (rows of ``run_query``), newest first, in one query."""
     if not job_ids:
         return {}
     rl = t.run_lineage
@@ -57,7 +58,7 @@ def job_views(session: Session, rows: Sequence[Any], *, sight: Sight) -> list[JS
     ids = [int(r.id) for r in rows]
     stewards = steward_tags(session, t.job_tag.c.job_id, ids)
     facets = facets_of(session, (f"job:{i}" for i in ids))
-    latest = _latest_runs(session, ids, LATEST_RUNS)
+    latest = latest_runs(session, ids, LATEST_RUNS)
     # One batch for every job's runs, then split: a query per job would be N+1.
     all_runs = iter(run_views(session, [r for j in ids for r in latest[j]], sight))
     runs = {j: [next(all_runs) for _ in latest[j]] for j in ids}

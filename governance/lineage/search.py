@@ -22,7 +22,12 @@ FILTERS = {"DATASET", "JOB"}
 PERIODS = {"DAY": (24, timedelta(hours=1)), "WEEK": (7, timedelta(days=1))}
 
 
-def _like(q: str) -> str:
+def like_pattern(q: str) -> str:
+    r"""A LIKE pattern (escape character ``\``) for any text containing ``q``, compared in lower case.
+
+    >>> like_pattern("50%_Off") == r"%50\%\_off%"
+    True
+    """
     escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -42,7 +47,7 @@ def search(
         raise InvalidInput(f"filter must be DATASET or JOB, not {kind!r}")
     if sort.upper() not in SORTS:
         raise InvalidInput(f"sort must be UPDATE_AT or NAME, not {sort!r}")
-    pattern = _like(q)
+    pattern = like_pattern(q)
     parts: list[sa.Select[Any]] = []
     if kind is None or kind.upper() == "DATASET":
         has_field = sa.exists().where(

@@ -193,6 +193,19 @@ sql_parse = sa.Table(
     _time("created_at"),
 )
 
+# The tags and owners of each dataset's and job's winning ``tags`` and ``ownership`` facets, one row
+# each, kept in step with ``facet`` by the fold, so that the catalog search filters and counts
+# them with an index instead of reading JSON. Stewards' tags stay in ``dataset_tag``/``job_tag``.
+facet_label = sa.Table(
+    "facet_label",
+    metadata,
+    sa.Column("node", sa.String(8), primary_key=True),  # "dataset" or "job"
+    sa.Column("node_id", BigId, primary_key=True),  # dataset.id or job.id
+    sa.Column("kind", sa.String(8), primary_key=True),  # "tag" or "owner"
+    sa.Column("value", sa.Text, primary_key=True),
+    sa.Index("ix_facet_label_kind_value", "kind", "value"),
+)
+
 tag = sa.Table(
     "tag",
     metadata,

@@ -85,6 +85,8 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         secret_key="e2e-pepper",
         log_format="console",
         secure_cookies="off",
+        # Every test signs in from 127.0.0.1; the per-address limit is tested in the unit tests.
+        login_rate_limit="1000 per minute",
         public_url=f"http://127.0.0.1:{port}",
     )
     upgrade(settings.resolved_database_url)

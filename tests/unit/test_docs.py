@@ -97,6 +97,19 @@ def test_every_route_is_documented_with_its_methods(route_methods: dict[str, set
     assert missing == [], f"undocumented in {API.name}: {missing}"
 
 
+def test_readme_lists_every_console_page(route_methods: dict[str, set[str]]) -> None:
+    """README.md's console table names each console page (a GET route under /console/) by its path."""
+    pages = [
+        re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule)
+        for rule, methods in sorted(route_methods.items())
+        if rule.startswith("/console/") and rule != "/console/" and "GET" in methods
+    ]
+    assert "/console/datasets/<namespace>/<name>" in pages
+    text = README.read_text()
+    missing = [page for page in pages if not _mentions(text, page)]
+    assert missing == [], f"console pages missing from {README.name}: {missing}"
+
+
 def test_readme_shows_how_to_run_each_checked_command() -> None:
     """README.md names each checked command as `headwater <command path>`; each still exists in the CLI."""
     commands = set(_command_paths(cli))
