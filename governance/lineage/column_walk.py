@@ -16,7 +16,7 @@ from governance.lineage.facets import WHOLE_DATASET
 from governance.lineage.nodes import NodeRef, field_node_id, job_node_id
 from governance.lineage.read_model import JSON
 from governance.lineage.visibility import RESTRICTED_NAMESPACE, Sight
-from governance.lineage.walks import MAX_NODES, check_depth, chunks, edge_view, visible_root
+from governance.lineage.walks import MAX_NODES, check_depth, chunks, deleted_nodes, edge_view, visible_root
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +55,13 @@ def column_walk(
     session: Session, start: set[int], depth: int, *, upstream: bool, downstream: bool, as_of: datetime | None
 ) -> ColumnWalk:
     edges = edge_view(as_of)
+    deleted = deleted_nodes(session, with_fields=True)
     walk = ColumnWalk(fields=dict.fromkeys(start, 0))
     for going_down in (False, True):
         if (going_down and not downstream) or (not going_down and not upstream):
             continue
         near, far = (edges.c.source_field_id, "target") if going_down else (edges.c.target_field_id, "source")
-        # A deleted job or dataset is hidden, and with it the edges through it.
-        live = (
-            sa.select(edges)
-            .join(t.job, t.job.c.id == edges.c.job_id)
-            .join(t.dataset_field, t.dataset_field.c.id == edges.c[f"{far}_field_id"])
-            .join(t.dataset, t.dataset.c.id == t.dataset_field.c.dataset_id)
-            .where(t.job.c.deleted.is_(False), t.dataset.c.deleted.is_(False))
-        )
+        live = sa.select(edges)
         frontier = set(start)
         for distance in range(1, depth + 1):
             if not frontier:
@@ -76,6 +70,12 @@ def column_walk(
             for chunk in chunks(frontier):
                 rows = session.execute(live.where(near.in_(chunk)))
                 for row in rows:
+                    # A deleted job or dataset is hidden, and with it the edges through it.
+                    if (
+                        int(row.job_id) in deleted.jobs
+                        or int(row._mapping[f"{far}_field_id"]) in deleted.fields
+                    ):
+                        continue
                     hop = Hop(
                         int(row.source_field_id),
                         int(row.target_field_id),

@@ -15,7 +15,7 @@ from governance.lineage import tables as t
 from governance.lineage.facets import WHOLE_DATASET, schema_fields
 from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
-from governance.lineage.tags import facet_field_tags, facet_tags, merged, steward_tags
+from governance.lineage.tags import facet_field_tags, facet_tags, merged, steward_field_tags, steward_tags
 from governance.lineage.visibility import Sight, shown_facets
 
 STREAM_SCHEMES = ("kafka://", "pulsar://", "kinesis://", "pubsub://", "eventhubs://")
@@ -118,9 +118,7 @@ def dataset_views(session: Session, rows: Sequence[Any], *, with_lineage: bool, 
     fields = _fields(session, ids)
     versions = _current_versions(session, ids)
     stewards = steward_tags(session, t.dataset_tag.c.dataset_id, ids)
-    field_stewards = steward_tags(
-        session, t.dataset_field_tag.c.field_id, (int(f.id) for d in ids for f in fields[d])
-    )
+    field_stewards = steward_field_tags(session, ids)
     out = []
     for row in rows:
         own = facets[f"dataset:{row.id}"]

@@ -69,6 +69,23 @@ def steward_tags(session: Session, subject: sa.Column[Any], ids: Iterable[int]) 
     return found
 
 
+def steward_field_tags(session: Session, dataset_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The tags stewards added to the fields of these datasets, by field id."""
+    wanted: Sequence[int] = sorted(set(dataset_ids))
+    ft, f = t.dataset_field_tag, t.dataset_field
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(wanted), _BATCH):
+        rows = session.execute(
+            sa.select(ft.c.field_id, ft.c.tag)
+            .join(f, f.c.id == ft.c.field_id)
+            .where(f.c.dataset_id.in_(wanted[start : start + _BATCH]))
+            .order_by(ft.c.field_id, ft.c.tag)
+        )
+        for field_id, tag in rows:
+            found.setdefault(int(field_id), []).append(tag)
+    return found
+
+
 def merged(*groups: Iterable[str]) -> list[str]:
     """The union of tag names, sorted.
 

@@ -17,7 +17,16 @@ from governance.lineage.jobs import job_views
 from governance.lineage.nodes import NodeRef, dataset_node_id, job_node_id
 from governance.lineage.read_model import JSON
 from governance.lineage.visibility import Sight, restricted_dataset, restricted_job
-from governance.lineage.walks import MAX_DEPTH, MAX_NODES, check_depth, chunks, io_view, visible_root
+from governance.lineage.walks import (
+    MAX_DEPTH,
+    MAX_NODES,
+    Deleted,
+    check_depth,
+    chunks,
+    deleted_nodes,
+    io_view,
+    visible_root,
+)
 
 __all__ = ["MAX_DEPTH", "MAX_NODES", "lineage"]
 
@@ -33,6 +42,7 @@ class _TableWalk:
 
 def _table_walk(session: Session, root: NodeRef, depth: int, as_of: datetime | None) -> _TableWalk:
     io = io_view(as_of)
+    deleted = deleted_nodes(session)
     walk = _TableWalk()
     if root.kind == "job":
         walk.jobs.add(root.id)
@@ -47,13 +57,13 @@ def _table_walk(session: Session, root: NodeRef, depth: int, as_of: datetime | N
         datasets, jobs = set(start_datasets), set(start_jobs)
         for _ in range(depth + 1):
             if datasets:
-                found = _io_rows(session, io, io.c.dataset_id, datasets, toward_job)
+                found = _io_rows(session, io, io.c.dataset_id, datasets, toward_job, deleted=deleted)
                 walk.io.update(found)
                 jobs |= {j for j, _, _ in found} - walk.jobs
                 walk.jobs |= jobs
             if not jobs:
                 break
-            found = _io_rows(session, io, io.c.job_id, jobs, from_job)
+            found = _io_rows(session, io, io.c.job_id, jobs, from_job, deleted=deleted)
             walk.io.update(found)
             datasets = {d for _, _, d in found} - walk.datasets
             walk.datasets |= datasets
@@ -65,23 +75,21 @@ def _table_walk(session: Session, root: NodeRef, depth: int, as_of: datetime | N
 
 
 def _io_rows(
-    session: Session, io: sa.FromClause, key: Any, ids: set[int], direction: str
+    session: Session, io: sa.FromClause, key: Any, ids: set[int], direction: str, *, deleted: Deleted
 ) -> set[tuple[int, str, int]]:
     found: set[tuple[int, str, int]] = set()
     for chunk in chunks(ids):
-        # A deleted job or dataset is hidden, and with it the paths through it.
         rows = session.execute(
-            sa.select(io.c.job_id, io.c.direction, io.c.dataset_id)
-            .join(t.job, t.job.c.id == io.c.job_id)
-            .join(t.dataset, t.dataset.c.id == io.c.dataset_id)
-            .where(
-                key.in_(chunk),
-                io.c.direction == direction,
-                t.job.c.deleted.is_(False),
-                t.dataset.c.deleted.is_(False),
+            sa.select(io.c.job_id, io.c.direction, io.c.dataset_id).where(
+                key.in_(chunk), io.c.direction == direction
             )
         )
-        found.update((int(j), str(d), int(ds)) for j, d, ds in rows)
+        # A deleted job or dataset is hidden, and with it the paths through it.
+        found.update(
+            (int(j), str(d), int(ds))
+            for j, d, ds in rows
+            if int(j) not in deleted.jobs and int(ds) not in deleted.datasets
+        )
     return found
 
 

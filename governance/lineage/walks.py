@@ -8,6 +8,7 @@ at most a few dozen indexed lookups whatever the estate's size.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -42,6 +43,33 @@ def visible_root(session: Session, node_id: str, sight: Sight) -> NodeRef:
 def start_node(session: Session, node_id: str, *, grants: Grants) -> NodeRef:
     """The node a walk would start from, for the caller's grants (hidden is as unknown: NotFound)."""
     return visible_root(session, node_id, Sight(grants))
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """Soft-deleted jobs and datasets, and the fields of those datasets: walks pass none of them."""
+
+    jobs: frozenset[int]
+    datasets: frozenset[int]
+    fields: frozenset[int]
+
+
+def deleted_nodes(session: Session, *, with_fields: bool = False) -> Deleted:
+    """What a walk must not pass, read through the partial indexes of deleted rows."""
+    # Spelled as the partial indexes' predicate, so that both databases use them.
+    jobs = frozenset(int(i) for (i,) in session.execute(sa.select(t.job.c.id).where(sa.text("job.deleted"))))
+    datasets = frozenset(
+        int(i) for (i,) in session.execute(sa.select(t.dataset.c.id).where(sa.text("dataset.deleted")))
+    )
+    fields: frozenset[int] = frozenset()
+    if with_fields and datasets:
+        f = t.dataset_field
+        fields = frozenset(
+            int(i)
+            for chunk in chunks(datasets)
+            for (i,) in session.execute(sa.select(f.c.id).where(f.c.dataset_id.in_(chunk)))
+        )
+    return Deleted(jobs, datasets, fields)
 
 
 def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
