@@ -12,6 +12,7 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
+from governance.lineage.among import among
 from governance.lineage.facets import WHOLE_DATASET
 from governance.lineage.nodes import NodeRef, field_node_id, job_node_id
 from governance.lineage.read_model import JSON
@@ -68,7 +69,7 @@ def column_walk(
                 break
             found: set[int] = set()
             for chunk in chunks(frontier):
-                rows = session.execute(live.where(near.in_(chunk)))
+                rows = session.execute(live.where(among(session, near, chunk)))
                 for row in rows:
                     # A deleted job or dataset is hidden, and with it the edges through it.
                     if (
@@ -124,7 +125,7 @@ def field_info(session: Session, field_ids: Iterable[int]) -> dict[int, FieldInf
         rows = session.execute(
             sa.select(f.c.id, d.c.namespace, d.c.name, f.c.path, f.c.type, d.c.id)
             .join(d, d.c.id == f.c.dataset_id)
-            .where(f.c.id.in_(chunk))
+            .where(among(session, f.c.id, chunk))
         )
         found.update({int(r[0]): FieldInfo(r[1], r[2], r[3], r[4], int(r[5])) for r in rows})
     return found
@@ -134,7 +135,7 @@ def job_names(session: Session, job_ids: Iterable[int]) -> dict[int, tuple[str, 
     found: dict[int, tuple[str, str]] = {}
     for chunk in chunks(job_ids):
         rows = session.execute(
-            sa.select(t.job.c.id, t.job.c.namespace, t.job.c.name).where(t.job.c.id.in_(chunk))
+            sa.select(t.job.c.id, t.job.c.namespace, t.job.c.name).where(among(session, t.job.c.id, chunk))
         )
         found.update({int(r[0]): (r[1], r[2]) for r in rows})
     return found

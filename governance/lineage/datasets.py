@@ -12,6 +12,7 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import NotFound
 from governance.lineage import tables as t
+from governance.lineage.among import among
 from governance.lineage.facets import WHOLE_DATASET, schema_fields
 from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
@@ -31,9 +32,13 @@ def _dataset_type(namespace: str, facets: Mapping[str, Any]) -> str:
 def _fields(session: Session, dataset_ids: Sequence[int]) -> dict[int, list[Any]]:
     found: dict[int, list[Any]] = {d: [] for d in dataset_ids}
     if dataset_ids:
+        f = t.dataset_field
         rows = session.execute(
-            sa.select(t.dataset_field)
-            .where(t.dataset_field.c.dataset_id.in_(dataset_ids), t.dataset_field.c.ordinal.is_not(None))
+            sa.select(f.c.id, f.c.dataset_id, f.c.path, f.c.type, f.c.description)
+            .where(
+                among(session, t.dataset_field.c.dataset_id, dataset_ids),
+                t.dataset_field.c.ordinal.is_not(None),
+            )
             .order_by(t.dataset_field.c.dataset_id, t.dataset_field.c.ordinal)
         )
         for row in rows:
@@ -55,7 +60,7 @@ def _current_versions(session: Session, dataset_ids: Sequence[int]) -> dict[int,
             .over(partition_by=v.c.dataset_id, order_by=(v.c.created_at.desc(), v.c.uuid.desc()))
             .label("rank"),
         )
-        .where(v.c.dataset_id.in_(dataset_ids))
+        .where(among(session, v.c.dataset_id, dataset_ids))
         .subquery()
     )
     rows = session.execute(sa.select(ranked).where(ranked.c.rank == 1))

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from governance.access import Grants
 from governance.lineage import tables as t
+from governance.lineage.among import among
 from governance.lineage.ids import IN, OUT
 from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
@@ -39,7 +40,7 @@ def latest_runs(session: Session, job_ids: Sequence[int], count: int) -> dict[in
             .over(partition_by=rl.c.job_id, order_by=(rl.c.first_event_at.desc(), rl.c.run_uuid.desc()))
             .label("rank")
         )
-        .where(rl.c.job_id.in_(job_ids))
+        .where(among(session, rl.c.job_id, job_ids))
         .subquery()
     )
     rows = session.execute(sa.select(ranked).where(ranked.c.rank <= count).order_by(ranked.c.rank)).all()
@@ -71,7 +72,7 @@ def job_views(session: Session, rows: Sequence[Any], *, sight: Sight) -> list[JS
             t.dataset.c.deleted,
         )
         .join(t.dataset, t.dataset.c.id == t.job_io.c.dataset_id)
-        .where(t.job_io.c.job_id.in_(ids))
+        .where(among(session, t.job_io.c.job_id, ids))
         .order_by(t.dataset.c.namespace, t.dataset.c.name)
     ).all()
     io: dict[tuple[int, str], list[JSON]] = {}

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from governance.errors import NotFound
 from governance.lineage import tables as t
 from governance.lineage import visibility
+from governance.lineage.among import among
 from governance.lineage.visibility import Sight
 
 JSON = dict[str, Any]
@@ -42,7 +43,7 @@ def facets_of(session: Session, subjects: Iterable[str]) -> dict[str, JSON]:
     for start in range(0, len(wanted), 500):
         rows = session.execute(
             sa.select(t.facet.c.subject, t.facet.c.name, t.facet.c.payload).where(
-                t.facet.c.subject.in_(wanted[start : start + 500])
+                among(session, t.facet.c.subject, wanted[start : start + 500])
             )
         )
         for subject, name, payload in rows:

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import NotFound
 from governance.lineage import tables as t
+from governance.lineage.among import among
 from governance.lineage.ids import IN, dataset_version_uuid
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
 from governance.lineage.visibility import Sight, shown_facets
@@ -57,7 +58,7 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
             )
             .join(t.dataset, t.dataset.c.id == io.c.dataset_id)
             .join(rl, rl.c.run_uuid == io.c.run_uuid)
-            .where(io.c.run_uuid.in_(chunk))
+            .where(among(session, io.c.run_uuid, chunk))
             .order_by(t.dataset.c.namespace, t.dataset.c.name)
         ):
             if sight.sees(ns, name):

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from governance.lineage import tables as t
+from governance.lineage.among import among
 from governance.lineage.read_model import JSON
 
 _BATCH = 500
@@ -61,7 +62,7 @@ def steward_tags(session: Session, subject: sa.Column[Any], ids: Iterable[int]) 
     for start in range(0, len(wanted), _BATCH):
         rows = session.execute(
             sa.select(subject, subject.table.c.tag)
-            .where(subject.in_(wanted[start : start + _BATCH]))
+            .where(among(session, subject, wanted[start : start + _BATCH]))
             .order_by(subject, subject.table.c.tag)
         )
         for subject_id, tag in rows:
@@ -78,7 +79,7 @@ def steward_field_tags(session: Session, dataset_ids: Iterable[int]) -> dict[int
         rows = session.execute(
             sa.select(ft.c.field_id, ft.c.tag)
             .join(f, f.c.id == ft.c.field_id)
-            .where(f.c.dataset_id.in_(wanted[start : start + _BATCH]))
+            .where(among(session, f.c.dataset_id, wanted[start : start + _BATCH]))
             .order_by(ft.c.field_id, ft.c.tag)
         )
         for field_id, tag in rows:
@@ -92,4 +93,6 @@ def merged(*groups: Iterable[str]) -> list[str]:
     >>> merged(["pii:true", "gold"], ["gold", "finance"])
     ['finance', 'gold', 'pii:true']
     """
+    if not any(groups):  # most fields carry no tag at all
+        return []
     return sorted(set().union(*groups))

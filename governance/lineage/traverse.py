@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from governance.access import Grants
 from governance.lineage import tables as t
+from governance.lineage.among import among
 from governance.lineage.datasets import dataset_views
 from governance.lineage.ids import IN, OUT
 from governance.lineage.jobs import job_views
@@ -81,7 +82,7 @@ def _io_rows(
     for chunk in chunks(ids):
         rows = session.execute(
             sa.select(io.c.job_id, io.c.direction, io.c.dataset_id).where(
-                key.in_(chunk), io.c.direction == direction
+                among(session, key, chunk), io.c.direction == direction
             )
         )
         # A deleted job or dataset is hidden, and with it the paths through it.
@@ -154,5 +155,9 @@ def lineage(
 def _rows(session: Session, table: sa.Table, ids: set[int]) -> list[Any]:
     rows: list[Any] = []
     for chunk in chunks(ids):
-        rows.extend(session.execute(sa.select(table).where(table.c.id.in_(chunk)).order_by(table.c.id)).all())
+        rows.extend(
+            session.execute(
+                sa.select(table).where(among(session, table.c.id, chunk)).order_by(table.c.id)
+            ).all()
+        )
     return rows
