@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from sqlglot.dialects.dialect import Dialect
 
@@ -41,6 +42,7 @@ _ALIASES = {
 _GENERIC = {"ansi", "sql", "generic", ""}
 
 
+@lru_cache(maxsize=1024)
 def normalize_dialect(name: str | None) -> str | None:
     """A sqlglot dialect for a name as producers write it, or None when it names none.
 
@@ -53,7 +55,8 @@ def normalize_dialect(name: str | None) -> str | None:
     if key in _GENERIC:
         return None
     dialect = _ALIASES.get(key, key)
-    # Dialect.get loads only the module asked for (``classes`` imports every dialect).
+    # Dialect.get loads only the module asked for (``classes`` imports every dialect); a name
+    # that is no dialect costs a failed import each time, hence the cache.
     return dialect if Dialect.get(dialect) is not None else None
 
 
