@@ -30,7 +30,7 @@ from governance.access import Role, create_user  # noqa: E402
 from governance.clock import utcnow  # noqa: E402
 from governance.config import Settings  # noqa: E402
 from governance.db import Database  # noqa: E402
-from governance.demo import KAFKA, LAKE, WAREHOUSE, demo_events  # noqa: E402
+from governance.demo import LAKE, WAREHOUSE, demo_events  # noqa: E402
 from governance.ingest.accept import accept_event  # noqa: E402
 from governance.ingest.process import process_events  # noqa: E402
 from governance.schema_migrations import upgrade  # noqa: E402
@@ -48,7 +48,9 @@ def segment(name: str) -> str:
 
 def lineage(node_id: str, **params: str) -> str:
     """The console's lineage page of a node."""
-    return "/console/lineage?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in {"nodeId": node_id, **params}.items())
+    return "/console/lineage?" + "&".join(
+        f"{k}={quote(v, safe='')}" for k, v in {"nodeId": node_id, **params}.items()
+    )
 
 
 def seed(settings: Settings) -> None:
@@ -59,8 +61,12 @@ def seed(settings: Settings) -> None:
     with database.session() as session:
         for event in demo_events(now):
             body = json.dumps(event).encode()
-            accept_event(session, body, max_depth=100, now=now, publish_grace=timedelta(seconds=30), enqueue=ids.append)
-        process_events(session, event_ids=ids, now=now, processing_lease=timedelta(seconds=60), max_attempts=1)
+            accept_event(
+                session, body, max_depth=100, now=now, publish_grace=timedelta(seconds=30), enqueue=ids.append
+            )
+        process_events(
+            session, event_ids=ids, now=now, processing_lease=timedelta(seconds=60), max_attempts=1
+        )
         create_user(session, email=EMAIL, roles=frozenset({Role.STEWARD}), password=PASSWORD, now=now)
     database.dispose()
 
@@ -76,14 +82,18 @@ def shoot(page: Page, path: str, out: Path, name: str, *, graph: bool = False) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Save the screenshots."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     args = parser.parse_args(argv)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as directory:
-        settings = Settings(data_dir=Path(directory), secret_key="shots", secure_cookies="off", log_level="ERROR")
+        settings = Settings(
+            data_dir=Path(directory), secret_key="shots", secure_cookies="off", log_level="ERROR"
+        )
         seed(settings)
         app = create_app(settings, enqueue=lambda *_: None)
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -92,20 +102,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_context(base_url=base_url, viewport={"width": 1400, "height": 900}).new_page()
+                page = browser.new_context(
+                    base_url=base_url, viewport={"width": 1400, "height": 900}
+                ).new_page()
                 page.goto("/auth/login")
                 page.fill("input[name=email]", EMAIL)
                 page.fill("input[name=password]", PASSWORD)
                 page.click("button[type=submit], input[type=submit]")
                 page.wait_for_url("**/console/**")
                 shoot(page, "/console/catalog?q=plays", args.out, "catalog")
-                shoot(page, f"/console/datasets/{segment(WAREHOUSE)}/analytics.public.fact_plays", args.out, "dataset")
+                shoot(
+                    page,
+                    f"/console/datasets/{segment(WAREHOUSE)}/analytics.public.fact_plays",
+                    args.out,
+                    "dataset",
+                )
                 shoot(page, "/console/jobs", args.out, "jobs")
                 shoot(page, lineage(f"dataset:{LAKE}:raw/plays", depth="3"), args.out, "lineage", graph=True)
                 page.goto(lineage(f"dataset:{LAKE}:raw/plays", depth="3", level="column"))
                 page.wait_for_selector("[data-lineage-graph][data-state=ready]")
-                graph = "document.querySelector('[data-lineage-graph]').lineageGraph"
-                page.evaluate(f"{graph}.show({graph}.cy.getElementById('datasetField:{KAFKA}:playback.plays:user_id'))")
+                # The first column of the most upstream dataset drawn: its impact reaches furthest.
+                page.evaluate(
+                    "(() => { const g = document.querySelector('[data-lineage-graph]').lineageGraph;"
+                    " const fields = g.cy.nodes('.field')"
+                    ".sort((a, b) => a.data('distance') - b.data('distance'));"
+                    " g.show(fields.first()); })()"
+                )
                 if page.locator("[data-action=impact]").count():
                     page.click("[data-action=impact]")
                     page.wait_for_selector("[data-role=impact-summary]")
