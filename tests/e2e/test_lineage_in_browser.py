@@ -8,7 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.conftest import Console, Watched
+from governance.access import Grant, Role, create_user, grant
+from governance.clock import utcnow
+from tests.e2e.conftest import PASSWORD, Console, Watched
 from tests.e2e.estate import DAILY, KAFKA, LAKE, PLAYS, SESSIONS, WAREHOUSE, events
 from tests.graph_events import fold
 
@@ -87,4 +89,33 @@ def test_an_unknown_node_is_a_not_found_page(new_page: Callable[..., Watched]) -
     watched = new_page("viewer@example.org")
     response = watched.page.goto(f"/console/lineage?nodeId={quote('dataset:nowhere:nothing', safe='')}")
     assert response.status == 404
+    watched.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def limited_viewer(console: Console) -> str:
+    """A viewer whose grants show the lake and the jobs, not the Kafka topic nor the warehouse."""
+    email = "limited@example.org"
+    with console.database.session() as session:
+        user = create_user(
+            session, email=email, roles=frozenset({Role.VIEWER}), password=PASSWORD, now=utcnow()
+        )
+        for namespace in (LAKE, "flink://streaming", "airflow://prod"):
+            grant(session, grant=Grant(namespace, "*"), now=utcnow(), user_id=user.info.id)
+    return email
+
+
+def test_nodes_a_viewer_may_not_see_are_drawn_restricted_without_their_names(
+    new_page: Callable[..., Watched], limited_viewer: str
+) -> None:
+    """The graph keeps its shape: hidden datasets and their columns are grey, nameless nodes."""
+    watched = new_page(limited_viewer)
+    graph = "document.querySelector('[data-lineage-graph]').lineageGraph"
+    for level in ("table", "column"):
+        page = _lineage_page(watched, f"dataset:{LAKE}:{SESSIONS}", depth="3", level=level)
+        restricted = page.evaluate(f"{graph}.cy.nodes('.restricted').map(n => n.data('label'))")
+        assert restricted and set(restricted) == {"restricted"}, level
+        labels = " ".join(page.evaluate(f"{graph}.cy.nodes().map(n => n.data('label') + ' ' + n.id())"))
+        assert PLAYS not in labels and DAILY not in labels and KAFKA not in labels, level
+        assert page.evaluate(f"{graph}.cy.edges().length") >= 2
     watched.assert_clean()

@@ -194,8 +194,17 @@
     var edges = [];
     var parents = {};
     var seen = {};
-    (body.graph || []).forEach(function (node) {
-      if (!node.data) return; // Marquez's UI drops such nodes too
+    var inputs = {}; // "source\u0000target" -> the target's inputField entry for that source
+    var graph = (body.graph || []).filter(function (node) {
+      return node.data; // Marquez's UI drops such nodes too
+    });
+    graph.forEach(function (node) {
+      (node.data.inputFields || []).forEach(function (input) {
+        var source = "datasetField:" + input.namespace + ":" + input.dataset + ":" + input.field;
+        inputs[source + "\u0000" + node.id] = input;
+      });
+    });
+    graph.forEach(function (node) {
       var data = node.data;
       var restricted = isRestricted(node);
       var parentId = "dataset:" + data.namespace + ":" + data.dataset;
@@ -220,15 +229,16 @@
         fieldType: data.fieldType || "",
         parent: restricted ? undefined : parentId,
       });
-      (data.inputFields || []).forEach(function (input) {
-        var source = "datasetField:" + input.namespace + ":" + input.dataset + ":" + input.field;
-        var key = source + "\u0000" + node.id;
+      // outEdges name the fields this one feeds (restricted ones included, unlike inputFields).
+      (node.outEdges || []).forEach(function (edge) {
+        var key = edge.origin + "\u0000" + edge.destination;
         if (seen[key]) return;
         seen[key] = true;
+        var input = inputs[key] || {};
         edges.push({
-          source: source,
-          target: node.id,
-          transformation: input.transformationType || "DIRECT",
+          source: edge.origin,
+          target: edge.destination,
+          transformation: input.transformationType || "",
           masking: !!input.masking,
           derived: !!input.derived,
         });
