@@ -16,6 +16,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from governance.access import Grant, Grants
 from tests.builders import BASE_TIME, run_event
 from tests.graph_events import column_lineage, dataset, schema
 
@@ -185,3 +186,7 @@ def catalog_events() -> list[dict[str, Any]]:
         _event("START", FAILED_RUN, 60, LOAD),
         failed,
     ]
+
+
+# A viewer granted the warehouse and the orchestrator's jobs: the vault and its job are hidden.
+LIMITED = Grants().narrowed([Grant(WAREHOUSE, "*"), Grant(ORCHESTRATOR, "*")])

@@ -14,6 +14,8 @@ from governance.config import Settings
 from governance.db import Database
 from governance.schema_migrations import upgrade
 from tests.builders import mint_token
+from tests.catalog_estate import catalog_events
+from tests.graph_events import fold
 from web import create_app
 
 
@@ -70,3 +72,10 @@ def ingest_token(database: Database, settings: Settings) -> str:
 def read_token(database: Database, settings: Settings) -> str:
     """A token with the read scope."""
     return mint_token(database, settings, "read")
+
+
+@pytest.fixture
+def estate(session: Session) -> Session:
+    """The session over the folded catalog estate (tests/catalog_estate.py)."""
+    fold(session, catalog_events())
+    return session

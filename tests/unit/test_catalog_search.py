@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from governance.access import EVERYTHING, Grant, Grants
+from governance.access import EVERYTHING, Grants
 from governance.clock import utcnow
 from governance.errors import InvalidInput
 from governance.lineage.catalog_query import CatalogQuery
@@ -16,6 +16,7 @@ from tests.catalog_estate import (
     BROKEN,
     CHECK,
     DAILY,
+    LIMITED,
     LOAD,
     MARKUP,
     MART,
@@ -24,19 +25,7 @@ from tests.catalog_estate import (
     SECRET_COPY,
     SECRET_DATASET,
     WAREHOUSE,
-    catalog_events,
 )
-from tests.graph_events import fold
-
-# A viewer granted the warehouse and the orchestrator's jobs: the vault and its job are hidden.
-LIMITED = Grants().narrowed([Grant(WAREHOUSE, "*"), Grant(ORCHESTRATOR, "*")])
-
-
-@pytest.fixture
-def estate(session: Session) -> Session:
-    """The session over the folded catalog estate."""
-    fold(session, catalog_events())
-    return session
 
 
 def _find(

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from governance.access import EVERYTHING, Grant, Grants
+from governance.access import EVERYTHING, Grants
 from governance.errors import NotFound
 from governance.lineage.dataset_detail import DatasetDetail, dataset_detail
 from governance.lineage.version_diff import diff_facets, diff_versions
@@ -16,23 +16,13 @@ from tests.catalog_estate import (
     DAILY,
     FAILED_RUN,
     FIRST_RUN,
-    ORCHESTRATOR,
+    LIMITED,
     ORDERS,
     SECOND_RUN,
     SECRET_DATASET,
     WAREHOUSE,
-    catalog_events,
 )
 from tests.graph_events import dataset, fold
-
-LIMITED = Grants().narrowed([Grant(WAREHOUSE, "*"), Grant(ORCHESTRATOR, "*")])
-
-
-@pytest.fixture
-def estate(session: Session) -> Session:
-    """The session over the folded catalog estate."""
-    fold(session, catalog_events())
-    return session
 
 
 def _orders(session: Session, compare: tuple[str, str] | None = None, **paging: int) -> DatasetDetail:

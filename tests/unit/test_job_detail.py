@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from governance.access import EVERYTHING, Grant, Grants
+from governance.access import EVERYTHING, Grants
 from governance.errors import NotFound
 from governance.lineage.job_detail import JobDetail, job_detail
 from governance.lineage.job_list import job_list
@@ -14,6 +14,7 @@ from tests.catalog_estate import (
     BROKEN,
     ERROR_MESSAGE,
     FAILED_RUN,
+    LIMITED,
     LOAD,
     MARKUP,
     MART,
@@ -26,18 +27,7 @@ from tests.catalog_estate import (
     SECRET_RUN,
     STACK_TRACE,
     WAREHOUSE,
-    catalog_events,
 )
-from tests.graph_events import fold
-
-LIMITED = Grants().narrowed([Grant(WAREHOUSE, "*"), Grant(ORCHESTRATOR, "*")])
-
-
-@pytest.fixture
-def estate(session: Session) -> Session:
-    """The session over the folded catalog estate."""
-    fold(session, catalog_events())
-    return session
 
 
 def _job(session: Session, name: str, grants: Grants = EVERYTHING, offset: int = 0) -> JobDetail:
