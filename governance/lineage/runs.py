@@ -47,6 +47,7 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
         .scalar_subquery()
     )
     used: dict[Any, tuple[list[tuple[str, str, Any]], list[tuple[str, str]]]] = {u: ([], []) for u in uuids}
+    hidden_io: set[Any] = set()
     for chunk in (uuids[i : i + 500] for i in range(0, len(uuids), 500)):
         for run_uuid, direction, ns, name, version in session.execute(
             sa.select(
@@ -61,11 +62,12 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
             .where(among(session, io.c.run_uuid, chunk))
             .order_by(t.dataset.c.namespace, t.dataset.c.name)
         ):
-            if sight.sees(ns, name):
-                if direction == IN:
-                    used[run_uuid][0].append((ns, name, version))
-                else:
-                    used[run_uuid][1].append((ns, name))
+            if not sight.sees(ns, name):
+                hidden_io.add(run_uuid)
+            elif direction == IN:
+                used[run_uuid][0].append((ns, name, version))
+            else:
+                used[run_uuid][1].append((ns, name))
     out = []
     for row in rows:
         own = facets[f"run:{row.run_uuid}"]
@@ -110,7 +112,7 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
                     for ns, name in outputs
                 ],
                 "context": {},
-                "facets": shown_facets(sight, own, touches_hidden=False),
+                "facets": shown_facets(sight, own, touches_hidden=row.run_uuid in hidden_io),
                 "parentRunId": str(row.parent_run_uuid) if row.parent_run_uuid else None,
             }
         )

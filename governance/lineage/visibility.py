@@ -104,14 +104,15 @@ def shown_facets(sight: Sight, facets: dict[str, Any], *, touches_hidden: bool) 
     """Facets without what would name a hidden dataset or job.
 
     A ``columnLineage`` facet loses its hidden inputs, a ``parent`` facet naming a hidden job
-    goes, and a ``sql`` facet goes when the job reads or writes a hidden dataset (its text may
-    name it).
+    goes, and the ``sql`` and ``errorMessage`` facets go when the job or run reads or writes a
+    hidden dataset (their text may name it).
     """
     if sight.sees_everything:
         return facets
     shown = dict(facets)
     if touches_hidden:
         shown.pop("sql", None)
+        shown.pop("errorMessage", None)
     parent_job = (shown.get("parent") or {}).get("job") if isinstance(shown.get("parent"), dict) else None
     if isinstance(parent_job, dict) and not sight.sees(
         str(parent_job.get("namespace")), str(parent_job.get("name"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,6 +13,7 @@ from sqlmodel import Session
 from governance.access import Grant, Role, grant
 from governance.clock import utcnow
 from governance.db import Database
+from tests.builders import BASE_TIME, run_event
 from tests.catalog_estate import (
     ORCHESTRATOR,
     PAYROLL,
@@ -23,7 +25,7 @@ from tests.catalog_estate import (
     WAREHOUSE,
     catalog_events,
 )
-from tests.graph_events import fold
+from tests.graph_events import dataset, fold
 from tests.unit.pages import get_page, links, segment, text_of
 from tests.unit.sessions import add_user, sign_in
 
@@ -110,3 +112,32 @@ def test_hidden_pages_are_404_exactly_as_unknown_ones(
     hidden_page = CSRF_VALUE.sub("", get_page(limited, hidden, 404))
     unknown_page = CSRF_VALUE.sub("", get_page(limited, hidden.replace(segment(unknown), other), 404))
     assert hidden_page.replace(unknown, "X") == unknown_page.replace(other, "X")
+
+
+def test_a_failed_runs_error_is_withheld_where_the_run_touched_a_hidden_dataset(
+    limited: FlaskClient, session: Session
+) -> None:
+    """An error message may name the hidden input: the API and the run page both leave it out."""
+    run_id = "0190a1d2-0000-7000-8000-0000000000ee"
+    failed = run_event(
+        "FAIL",
+        run_id=run_id,
+        at=BASE_TIME + timedelta(hours=5),
+        job="reports/leaky",
+        namespace=ORCHESTRATOR,
+        inputs=[dataset(SECRET_NS, SECRET_DATASET)],
+        outputs=[dataset(WAREHOUSE, "reports.leaky")],
+        run={
+            "runId": run_id,
+            "facets": {
+                "errorMessage": {"message": f"cannot read {SECRET_DATASET}", "programmingLanguage": "SQL"}
+            },
+        },
+    )
+    fold(session, [failed])
+    for path in (f"/api/v1/jobs/runs/{run_id}", f"/api/v1/jobs/runs/{run_id}/facets"):
+        answer = limited.get(path)
+        assert answer.status_code == 200, path
+        assert SECRET_DATASET not in answer.get_data(as_text=True), path
+        assert "errorMessage" not in answer.get_data(as_text=True), path
+    assert SECRET_DATASET not in text_of(get_page(limited, f"/console/runs/{run_id}"))
