@@ -17,7 +17,7 @@ from governance.lineage.namespaces import get_namespace
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
 from governance.lineage.runs import run_query, run_row, run_views, sql_unparsed
 from governance.lineage.tags import facet_tags, merged, steward_tags
-from governance.lineage.visibility import Sight, shown_facets
+from governance.lineage.visibility import RESTRICTED_NAMESPACE, Sight, shown_facets
 from governance.models import Run
 
 LATEST_RUNS = 10
@@ -190,15 +190,39 @@ def _disagreements(session: Session, job_id: int, sight: Sight) -> list[JSON]:
         .where(d.c.job_id == job_id)
         .order_by(ds.c.namespace, ds.c.name, f.c.path)
     )
+    hidden = _hidden_sources(session, job_id, sight)
+
+    def shown(sources: str) -> list[str]:
+        # A source is "<namespace>:<dataset>:<field>"; one of a hidden dataset keeps its place, nameless.
+        return [
+            RESTRICTED_NAMESPACE if any(s.startswith(prefix) for prefix in hidden) else s
+            for s in orjson.loads(sources)
+        ]
+
     return [
         {
             "target": {"namespace": ns, "dataset": name, "field": path},
-            "declaredSources": orjson.loads(declared),
-            "derivedSources": orjson.loads(derived),
+            "declaredSources": shown(declared),
+            "derivedSources": shown(derived),
         }
         for ns, name, path, declared, derived in rows
         if sight.sees(ns, name)
     ]
+
+
+def _hidden_sources(session: Session, job_id: int, sight: Sight) -> list[str]:
+    """The ``<namespace>:<dataset>:`` prefixes of the job's edge sources that ``sight`` hides."""
+    if sight.sees_everything:
+        return []
+    ce, f, ds = t.column_edge, t.dataset_field, t.dataset
+    rows = session.execute(
+        sa.select(ds.c.namespace, ds.c.name)
+        .join(f, f.c.dataset_id == ds.c.id)
+        .join(ce, ce.c.source_field_id == f.c.id)
+        .where(ce.c.job_id == job_id)
+        .distinct()
+    )
+    return [f"{ns}:{name}:" for ns, name in rows if not sight.sees(ns, name)]
 
 
 def list_job_versions(

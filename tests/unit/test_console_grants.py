@@ -25,7 +25,7 @@ from tests.catalog_estate import (
     WAREHOUSE,
     catalog_events,
 )
-from tests.graph_events import dataset, fold
+from tests.graph_events import column_lineage, dataset, fold, schema
 from tests.unit.pages import get_page, links, segment, text_of
 from tests.unit.sessions import add_user, sign_in
 
@@ -141,3 +141,38 @@ def test_a_failed_runs_error_is_withheld_where_the_run_touched_a_hidden_dataset(
         assert SECRET_DATASET not in answer.get_data(as_text=True), path
         assert "errorMessage" not in answer.get_data(as_text=True), path
     assert SECRET_DATASET not in text_of(get_page(limited, f"/console/runs/{run_id}"))
+
+
+def test_a_disagreement_naming_a_hidden_source_shows_it_restricted(
+    limited: FlaskClient, session: Session
+) -> None:
+    """A column-lineage facet may name a hidden dataset the job does not list: the API shows no name."""
+    event = run_event(
+        "COMPLETE",
+        at=BASE_TIME + timedelta(hours=6),
+        job="reports/declared_from_vault",
+        namespace=ORCHESTRATOR,
+        inputs=[dataset(WAREHOUSE, "orders_src", schema=schema("id", "amount"))],
+        outputs=[
+            dataset(
+                WAREHOUSE,
+                "vault_totals",
+                schema=schema("total"),
+                columnLineage=column_lineage(
+                    {"total": [(SECRET_NS, SECRET_DATASET, "salary", "DIRECT/AGGREGATION")]}
+                ),
+            )
+        ],
+    )
+    event["job"]["facets"] = {
+        "sql": {"query": "INSERT INTO vault_totals SELECT sum(amount) AS total FROM orders_src"}
+    }
+    fold(session, [event])
+    answer = limited.get(
+        f"/api/v1/namespaces/{segment(ORCHESTRATOR)}/jobs/{segment('reports/declared_from_vault')}"
+    )
+    assert answer.status_code == 200
+    [disagreement] = answer.get_json()["lineageDisagreements"]
+    assert disagreement["declaredSources"] == ["(restricted)"]
+    assert disagreement["derivedSources"] == [f"{WAREHOUSE}:orders_src:amount"]
+    assert SECRET_DATASET not in answer.get_data(as_text=True)
