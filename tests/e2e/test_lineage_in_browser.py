@@ -95,7 +95,7 @@ def test_an_unknown_node_is_a_not_found_page(new_page: Callable[..., Watched]) -
 @pytest.fixture(scope="module")
 def limited_viewer(console: Console) -> str:
     """A viewer whose grants show the lake and the jobs, not the Kafka topic nor the warehouse."""
-    email = "limited@example.org"
+    email = "lineage-limited@example.org"
     with console.database.session() as session:
         user = create_user(
             session, email=email, roles=frozenset({Role.VIEWER}), password=PASSWORD, now=utcnow()
