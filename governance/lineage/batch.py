@@ -17,7 +17,7 @@ import orjson
 
 from governance.ingest.schema import EventKind
 from governance.ingest.stored import StoredEvent
-from governance.lineage.derive import DatasetRef
+from governance.lineage.derive import DatasetRef, is_named_dataset
 from governance.lineage.edge_spec import EdgeSpec
 from governance.lineage.facets import declared_edges
 from governance.lineage.ids import IN, OUT, dataset_version_uuid
@@ -92,7 +92,7 @@ class GraphBatch:
         body = event.body
         if event.kind == EventKind.DATASET.value:
             raw = body.get("dataset")
-            if isinstance(raw, dict) and _named(raw):
+            if isinstance(raw, dict) and is_named_dataset(raw):
                 self._datasets([raw], [], stamp)
                 version = dataset_version_uuid(raw["namespace"], raw["name"], f"event:{event.content_hash}")
                 self._version(version, raw, None, stamp)
@@ -102,8 +102,8 @@ class GraphBatch:
         if not (isinstance(job_ns, str) and isinstance(job_name, str)):
             return
         job: JobRef = (job_ns, job_name)
-        inputs = [d for d in body.get("inputs") or [] if _named(d)]
-        outputs = [d for d in body.get("outputs") or [] if _named(d)]
+        inputs = [d for d in body.get("inputs") or [] if is_named_dataset(d)]
+        outputs = [d for d in body.get("outputs") or [] if is_named_dataset(d)]
         _widen(self.namespaces, job[0], at)
         _widen(self.jobs, job, at)
         self._facets(("job", job), job_raw.get("facets"), stamp)
@@ -193,12 +193,6 @@ def collect(events: Iterable[StoredEvent]) -> GraphBatch:
     for event in events:
         batch.add(event)
     return batch
-
-
-def _named(raw: Any) -> bool:
-    return (
-        isinstance(raw, dict) and isinstance(raw.get("namespace"), str) and isinstance(raw.get("name"), str)
-    )
 
 
 def _ref(raw: Mapping[str, Any]) -> DatasetRef:

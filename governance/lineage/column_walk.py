@@ -12,12 +12,19 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import InvalidInput
 from governance.lineage import tables as t
-from governance.lineage.among import among
+from governance.lineage.among import among, chunks
 from governance.lineage.facets import WHOLE_DATASET
 from governance.lineage.nodes import NodeRef, field_node_id, job_node_id
 from governance.lineage.read_model import JSON
 from governance.lineage.visibility import RESTRICTED_NAMESPACE, Sight
-from governance.lineage.walks import MAX_NODES, check_depth, chunks, deleted_nodes, edge_view, visible_root
+from governance.lineage.walks import (
+    MAX_NODES,
+    WALK_CHUNK,
+    check_depth,
+    deleted_nodes,
+    edge_view,
+    visible_root,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +75,7 @@ def column_walk(
             if not frontier:
                 break
             found: set[int] = set()
-            for chunk in chunks(frontier):
+            for chunk in chunks(frontier, WALK_CHUNK):
                 rows = session.execute(live.where(among(session, near, chunk)))
                 for row in rows:
                     # A deleted job or dataset is hidden, and with it the edges through it.
@@ -121,7 +128,7 @@ class FieldInfo:
 def field_info(session: Session, field_ids: Iterable[int]) -> dict[int, FieldInfo]:
     f, d = t.dataset_field, t.dataset
     found: dict[int, FieldInfo] = {}
-    for chunk in chunks(field_ids):
+    for chunk in chunks(field_ids, WALK_CHUNK):
         rows = session.execute(
             sa.select(f.c.id, d.c.namespace, d.c.name, f.c.path, f.c.type, d.c.id)
             .join(d, d.c.id == f.c.dataset_id)
@@ -133,7 +140,7 @@ def field_info(session: Session, field_ids: Iterable[int]) -> dict[int, FieldInf
 
 def job_names(session: Session, job_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     found: dict[int, tuple[str, str]] = {}
-    for chunk in chunks(job_ids):
+    for chunk in chunks(job_ids, WALK_CHUNK):
         rows = session.execute(
             sa.select(t.job.c.id, t.job.c.namespace, t.job.c.name).where(among(session, t.job.c.id, chunk))
         )

@@ -77,8 +77,8 @@ def derive_column_edges(
     query = sql_facet.get("query")
     if not isinstance(query, str) or not query.strip():
         return Derivation()
-    inputs = [_dataset(d, known_fields or {}) for d in event.get("inputs") or [] if _named(d)]
-    outputs = [_dataset(d, known_fields or {}) for d in event.get("outputs") or [] if _named(d)]
+    inputs = [_dataset(d, known_fields or {}) for d in event.get("inputs") or [] if is_named_dataset(d)]
+    outputs = [_dataset(d, known_fields or {}) for d in event.get("outputs") or [] if is_named_dataset(d)]
     declared = sql_facet.get("dialect") if isinstance(sql_facet.get("dialect"), str) else None
     dialect = dialect_for(declared, [d.ref.namespace for d in (*inputs, *outputs)])
     # One name per dataset (its symlink, the table name SQL uses, when it has one): two names of
@@ -95,7 +95,8 @@ def derive_column_edges(
     return Derivation(edges=list(_field_edges(edges, inputs, outputs)))
 
 
-def _named(dataset: Any) -> bool:
+def is_named_dataset(dataset: Any) -> bool:
+    """True for a dataset object with a string namespace and name."""
     return (
         isinstance(dataset, dict)
         and isinstance(dataset.get("namespace"), str)

@@ -10,11 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from governance.lineage import tables as t
+from governance.lineage.among import chunks
 from governance.lineage.derive import DatasetRef
 from governance.lineage.edge_spec import EdgeSpec
 from governance.lineage.nodes_write import dataset_ids, materials_of
 from governance.lineage.sql_cache import derive_materials
-from governance.lineage.upsert import Upserts, chunks
+from governance.lineage.upsert import Upserts
 
 RunEdge = tuple[uuid.UUID, int, EdgeSpec]  # (run, its job id, edge)
 _IDENTITY = (
@@ -79,7 +80,7 @@ def rederive(ups: Upserts, runs: Collection[uuid.UUID], at: datetime) -> set[int
         [{"b_run": run_uuid, "b_key": outcome.key} for run_uuid, outcome in sorted(outcomes.items())],
     )
     derived_ids = sa.select(ce.c.id).where(ce.c.derived.is_(True))
-    for chunk in chunks(sorted(outcomes)):
+    for chunk in chunks(outcomes):
         session.execute(sa.delete(rce).where(rce.c.run_uuid.in_(chunk), rce.c.edge_id.in_(derived_ids)))
     record_edges(
         ups,
@@ -114,7 +115,7 @@ def _field_ids(ups: Upserts, wanted: set[tuple[int, str]]) -> dict[tuple[int, st
         [{"dataset_id": d, "path": p} for d, p in sorted(wanted)],
     )
     found: dict[tuple[int, str], int] = {}
-    for chunk in chunks(sorted(wanted)):
+    for chunk in chunks(wanted):
         rows = ups.session.execute(
             sa.select(f.c.dataset_id, f.c.path, f.c.id).where(
                 sa.tuple_(f.c.dataset_id, f.c.path).in_(list(chunk))

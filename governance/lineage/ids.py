@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 # Name-based UUIDs for versions, as Marquez makes them, under a namespace of our own.
 VERSION_NAMESPACE = uuid.UUID("7d1c4d1e-5b7a-4f0c-9c35-1f3b2f0c9a61")
@@ -17,3 +18,8 @@ def dataset_version_uuid(namespace: str, name: str, origin: str) -> uuid.UUID:
 def job_version_uuid(material: str) -> uuid.UUID:
     """The job version of a run: its job, inputs, outputs, code location and SQL, joined."""
     return uuid.uuid5(VERSION_NAMESPACE, "job\0" + material)
+
+
+def as_uuid(value: Any) -> uuid.UUID:
+    """A run id read back from the database as a UUID, whatever the driver returned."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

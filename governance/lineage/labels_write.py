@@ -12,8 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from governance.lineage import tables as t
+from governance.lineage.among import chunks
 from governance.lineage.catalog_labels import DATASET, JOB, LABEL_FACETS, facet_labels
-from governance.lineage.upsert import Upserts, chunks
+from governance.lineage.upsert import Upserts
 
 
 def labelled_subjects(facets: Iterable[tuple[str, str]]) -> set[str]:
@@ -53,7 +54,7 @@ def refresh_labels(ups: Upserts, subjects: Collection[str]) -> None:
         ]
     label = t.facet_label
     for node, ids in sorted(nodes.items()):
-        for chunk in chunks(sorted(ids)):
+        for chunk in chunks(ids):
             ups.session.execute(sa.delete(label).where(label.c.node == node, label.c.node_id.in_(chunk)))
     if rows:
         ups.session.execute(label.insert(), rows)

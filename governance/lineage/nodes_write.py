@@ -16,10 +16,12 @@ import sqlalchemy as sa
 
 from governance.ingest.envelope import run_uuid as parse_run_id
 from governance.lineage import tables as t
+from governance.lineage.among import chunks
 from governance.lineage.batch import GraphBatch, JobRef, SubjectKey
 from governance.lineage.derive import DatasetRef
 from governance.lineage.facets import schema_fields
-from governance.lineage.upsert import Upserts, chunks
+from governance.lineage.ids import as_uuid
+from governance.lineage.upsert import Upserts
 from governance.models import UTCDateTime
 
 
@@ -77,7 +79,7 @@ def dataset_ids(ups: Upserts, refs: Collection[DatasetRef]) -> dict[DatasetRef, 
 
 def _ids(ups: Upserts, table: sa.Table, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], int]:
     found: dict[tuple[str, str], int] = {}
-    for chunk in chunks(sorted(keys)):
+    for chunk in chunks(keys):
         rows = ups.session.execute(
             sa.select(table.c.namespace, table.c.name, table.c.id).where(
                 sa.tuple_(table.c.namespace, table.c.name).in_(list(chunk))
@@ -123,7 +125,7 @@ def refresh_fields(ups: Upserts, datasets: Collection[int]) -> set[int]:
     schemas = ups.facet_payloads([f"dataset:{i}" for i in datasets], ["schema"])
     f = t.dataset_field
     before: dict[int, list[tuple[Any, ...]]] = {}
-    for chunk in chunks(sorted(datasets)):
+    for chunk in chunks(datasets):
         rows = ups.session.execute(
             sa.select(f.c.dataset_id, f.c.path, f.c.type, f.c.description, f.c.ordinal)
             .where(f.c.dataset_id.in_(chunk), f.c.ordinal.is_not(None))
@@ -148,7 +150,7 @@ def refresh_fields(ups: Upserts, datasets: Collection[int]) -> set[int]:
             }
             for x in fields
         ]
-    for chunk in chunks(sorted(changed)):
+    for chunk in chunks(changed):
         ups.session.execute(
             sa.update(f).where(f.c.dataset_id.in_(chunk), f.c.ordinal.is_not(None)).values(ordinal=None)
         )
@@ -287,13 +289,13 @@ def materials_of(ups: Upserts, runs: Collection[uuid.UUID]) -> dict[uuid.UUID, t
     """The kept SQL of the runs that have one, with the run's job id."""
     rl = t.run_lineage
     found: dict[uuid.UUID, tuple[int, dict[str, Any]]] = {}
-    for chunk in chunks(sorted(runs)):
+    for chunk in chunks(runs):
         rows = ups.session.execute(
             sa.select(rl.c.run_uuid, rl.c.job_id, rl.c.sql_material).where(
                 rl.c.run_uuid.in_(chunk), rl.c.sql_material.is_not(None)
             )
         )
-        found.update({_uuid(r): (int(j), orjson.loads(m)) for r, j, m in rows})
+        found.update({as_uuid(r): (int(j), orjson.loads(m)) for r, j, m in rows})
     return found
 
 
@@ -301,16 +303,12 @@ def readers_of(ups: Upserts, datasets: Collection[int]) -> set[uuid.UUID]:
     """Runs with SQL that read or wrote any of ``datasets``."""
     rl, io = t.run_lineage, t.run_io
     found: set[uuid.UUID] = set()
-    for chunk in chunks(sorted(datasets)):
+    for chunk in chunks(datasets):
         rows = ups.session.execute(
             sa.select(rl.c.run_uuid)
             .join(io, io.c.run_uuid == rl.c.run_uuid)
             .where(io.c.dataset_id.in_(chunk), rl.c.sql_material.is_not(None))
             .distinct()
         )
-        found.update(_uuid(r) for (r,) in rows)
+        found.update(as_uuid(r) for (r,) in rows)
     return found
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

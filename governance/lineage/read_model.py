@@ -17,7 +17,7 @@ from sqlmodel import Session
 from governance.errors import NotFound
 from governance.lineage import tables as t
 from governance.lineage import visibility
-from governance.lineage.among import among
+from governance.lineage.among import among, chunks
 from governance.lineage.visibility import Sight
 
 JSON = dict[str, Any]
@@ -38,12 +38,12 @@ def text_of(facets: Mapping[str, Any], facet: str, key: str) -> str | None:
 
 def facets_of(session: Session, subjects: Iterable[str]) -> dict[str, JSON]:
     """The winning facets of each subject, by subject."""
-    wanted = sorted(set(subjects))
-    found: dict[str, JSON] = {s: {} for s in wanted}
-    for start in range(0, len(wanted), 500):
+    wanted = set(subjects)
+    found: dict[str, JSON] = {s: {} for s in sorted(wanted)}
+    for chunk in chunks(wanted):
         rows = session.execute(
             sa.select(t.facet.c.subject, t.facet.c.name, t.facet.c.payload).where(
-                among(session, t.facet.c.subject, wanted[start : start + 500])
+                among(session, t.facet.c.subject, chunk)
             )
         )
         for subject, name, payload in rows:

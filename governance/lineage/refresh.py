@@ -15,8 +15,9 @@ import orjson
 import sqlalchemy as sa
 
 from governance.lineage import tables as t
-from governance.lineage.ids import job_version_uuid
-from governance.lineage.upsert import Upserts, chunks
+from governance.lineage.among import chunks
+from governance.lineage.ids import as_uuid, job_version_uuid
+from governance.lineage.upsert import Upserts
 
 
 def refresh_jobs(ups: Upserts, jobs: Collection[int]) -> None:
@@ -91,7 +92,7 @@ def _latest_runs(ups: Upserts, job_ids: list[int], having: sa.Table) -> dict[int
             .subquery()
         )
         rows = ups.session.execute(sa.select(ranked.c.job_id, ranked.c.run_uuid).where(ranked.c.rank == 1))
-        found.update({int(job): _uuid(run) for job, run in rows})
+        found.update({int(job): as_uuid(run) for job, run in rows})
     return found
 
 
@@ -131,9 +132,9 @@ def refresh_job_versions(ups: Upserts, runs: Collection[uuid.UUID]) -> None:
     rl, j, io, d = t.run_lineage, t.job, t.run_io, t.dataset
     facets = ups.facet_payloads([f"run-job:{r}" for r in runs], ["sql", "sourceCodeLocation"])
     rows: list[dict[str, Any]] = []
-    for chunk in chunks(sorted(runs)):
+    for chunk in chunks(runs):
         jobs = {
-            _uuid(r): (ns, n)
+            as_uuid(r): (ns, n)
             for r, ns, n in session.execute(
                 sa.select(rl.c.run_uuid, j.c.namespace, j.c.name)
                 .join(j, j.c.id == rl.c.job_id)
@@ -147,7 +148,7 @@ def refresh_job_versions(ups: Upserts, runs: Collection[uuid.UUID]) -> None:
             .where(io.c.run_uuid.in_(chunk))
             .order_by(io.c.run_uuid, io.c.direction, d.c.namespace, d.c.name)
         ):
-            used.setdefault(_uuid(r), []).append(f"{direction}:{ns}:{n}")
+            used.setdefault(as_uuid(r), []).append(f"{direction}:{ns}:{n}")
         for run_uuid, (job_ns, job_name) in sorted(jobs.items()):
             sql = facets.get((f"run-job:{run_uuid}", "sql")) or {}
             location = facets.get((f"run-job:{run_uuid}", "sourceCodeLocation")) or {}
@@ -168,7 +169,3 @@ def refresh_job_versions(ups: Upserts, runs: Collection[uuid.UUID]) -> None:
             .values(job_version_uuid=sa.bindparam("b_version")),
             rows,
         )
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import NotFound
 from governance.lineage import tables as t
-from governance.lineage.among import among
+from governance.lineage.among import among, chunks
 from governance.lineage.ids import IN, dataset_version_uuid
 from governance.lineage.read_model import JSON, facets_of, iso, named_row, page, text_of
 from governance.lineage.visibility import Sight, shown_facets
@@ -48,7 +48,7 @@ def run_views(session: Session, rows: Sequence[Any], sight: Sight) -> list[JSON]
     )
     used: dict[Any, tuple[list[tuple[str, str, Any]], list[tuple[str, str]]]] = {u: ([], []) for u in uuids}
     hidden_io: set[Any] = set()
-    for chunk in (uuids[i : i + 500] for i in range(0, len(uuids), 500)):
+    for chunk in chunks(uuids):
         for run_uuid, direction, ns, name, version in session.execute(
             sa.select(
                 io.c.run_uuid,

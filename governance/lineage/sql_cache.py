@@ -20,9 +20,10 @@ import orjson
 import sqlalchemy as sa
 
 from governance.lineage import tables as t
+from governance.lineage.among import chunks
 from governance.lineage.derive import DatasetRef, derive_column_edges
 from governance.lineage.edge_spec import EdgeSpec
-from governance.lineage.upsert import Upserts, chunks
+from governance.lineage.upsert import Upserts
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _known_fields(ups: Upserts, refs: set[tuple[str, str]]) -> dict[tuple[str, s
     """Placed top-level fields of the named datasets, in schema order."""
     d, f = t.dataset, t.dataset_field
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for chunk in chunks(sorted(refs)):
+    for chunk in chunks(refs):
         rows = ups.session.execute(
             sa.select(d.c.namespace, d.c.name, f.c.path, f.c.type)
             .join(d, d.c.id == f.c.dataset_id)

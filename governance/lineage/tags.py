@@ -7,17 +7,15 @@ the union, by name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from governance.lineage import tables as t
-from governance.lineage.among import among
+from governance.lineage.among import among, chunks
 from governance.lineage.read_model import JSON
-
-_BATCH = 500
 
 
 def list_tags(session: Session) -> JSON:
@@ -57,12 +55,11 @@ def facet_field_tags(facets: Mapping[str, Any]) -> dict[str, list[str]]:
 
 def steward_tags(session: Session, subject: sa.Column[Any], ids: Iterable[int]) -> dict[int, list[str]]:
     """The tags stewards added, by id, for a tagging table's subject column (say ``job_tag.c.job_id``)."""
-    wanted: Sequence[int] = sorted(set(ids))
     found: dict[int, list[str]] = {}
-    for start in range(0, len(wanted), _BATCH):
+    for chunk in chunks(set(ids)):
         rows = session.execute(
             sa.select(subject, subject.table.c.tag)
-            .where(among(session, subject, wanted[start : start + _BATCH]))
+            .where(among(session, subject, chunk))
             .order_by(subject, subject.table.c.tag)
         )
         for subject_id, tag in rows:
@@ -72,14 +69,13 @@ def steward_tags(session: Session, subject: sa.Column[Any], ids: Iterable[int]) 
 
 def steward_field_tags(session: Session, dataset_ids: Iterable[int]) -> dict[int, list[str]]:
     """The tags stewards added to the fields of these datasets, by field id."""
-    wanted: Sequence[int] = sorted(set(dataset_ids))
     ft, f = t.dataset_field_tag, t.dataset_field
     found: dict[int, list[str]] = {}
-    for start in range(0, len(wanted), _BATCH):
+    for chunk in chunks(set(dataset_ids)):
         rows = session.execute(
             sa.select(ft.c.field_id, ft.c.tag)
             .join(f, f.c.id == ft.c.field_id)
-            .where(among(session, f.c.dataset_id, wanted[start : start + _BATCH]))
+            .where(among(session, f.c.dataset_id, chunk))
             .order_by(ft.c.field_id, ft.c.tag)
         )
         for field_id, tag in rows:

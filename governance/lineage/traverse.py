@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from governance.access import Grants
 from governance.lineage import tables as t
-from governance.lineage.among import among
+from governance.lineage.among import among, chunks
 from governance.lineage.datasets import dataset_views
 from governance.lineage.ids import IN, OUT
 from governance.lineage.jobs import job_views
@@ -21,9 +21,9 @@ from governance.lineage.visibility import Sight, restricted_dataset, restricted_
 from governance.lineage.walks import (
     MAX_DEPTH,
     MAX_NODES,
+    WALK_CHUNK,
     Deleted,
     check_depth,
-    chunks,
     deleted_nodes,
     io_view,
     visible_root,
@@ -79,7 +79,7 @@ def _io_rows(
     session: Session, io: sa.FromClause, key: Any, ids: set[int], direction: str, *, deleted: Deleted
 ) -> set[tuple[int, str, int]]:
     found: set[tuple[int, str, int]] = set()
-    for chunk in chunks(ids):
+    for chunk in chunks(ids, WALK_CHUNK):
         rows = session.execute(
             sa.select(io.c.job_id, io.c.direction, io.c.dataset_id).where(
                 among(session, key, chunk), io.c.direction == direction
@@ -154,7 +154,7 @@ def lineage(
 
 def _rows(session: Session, table: sa.Table, ids: set[int]) -> list[Any]:
     rows: list[Any] = []
-    for chunk in chunks(ids):
+    for chunk in chunks(ids, WALK_CHUNK):
         rows.extend(
             session.execute(
                 sa.select(table).where(among(session, table.c.id, chunk)).order_by(table.c.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -12,9 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from governance.lineage import tables as t
-
-# Well under SQLite's limit on bound variables, for IN lists of any length.
-IN_CHUNK = 500
+from governance.lineage.among import chunks
 
 
 class Upserts:
@@ -85,7 +83,7 @@ class Upserts:
     def facet_payloads(self, subjects: Collection[str], names: Collection[str]) -> dict[tuple[str, str], Any]:
         """The winning payloads of the named facets of ``subjects``, by (subject, name)."""
         found: dict[tuple[str, str], Any] = {}
-        for chunk in chunks(sorted(subjects)):
+        for chunk in chunks(subjects):
             rows = self.session.execute(
                 sa.select(t.facet.c.subject, t.facet.c.name, t.facet.c.payload).where(
                     t.facet.c.subject.in_(chunk), t.facet.c.name.in_(sorted(names))
@@ -93,9 +91,3 @@ class Upserts:
             )
             found.update({(subject, name): orjson.loads(payload) for subject, name, payload in rows})
         return found
-
-
-def chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterable[Sequence[Any]]:
-    """``values`` in slices short enough for an IN list."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

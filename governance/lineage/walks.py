@@ -7,7 +7,6 @@ at most a few dozen indexed lookups whatever the estate's size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,12 +16,14 @@ from sqlmodel import Session
 from governance.access import Grants
 from governance.errors import InvalidInput, NotFound
 from governance.lineage import tables as t
+from governance.lineage.among import chunks
 from governance.lineage.nodes import NodeRef, resolve_node
 from governance.lineage.visibility import Sight
 
 MAX_DEPTH = 100
 MAX_NODES = 20_000
-_CHUNK = 5_000
+# Ids per query of a walk; each is one array parameter on PostgreSQL.
+WALK_CHUNK = 5_000
 
 
 def check_depth(depth: int) -> int:
@@ -66,17 +67,10 @@ def deleted_nodes(session: Session, *, with_fields: bool = False) -> Deleted:
         f = t.dataset_field
         fields = frozenset(
             int(i)
-            for chunk in chunks(datasets)
+            for chunk in chunks(datasets, WALK_CHUNK)
             for (i,) in session.execute(sa.select(f.c.id).where(f.c.dataset_id.in_(chunk)))
         )
     return Deleted(jobs, datasets, fields)
-
-
-def chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    """The ids in sorted batches small enough for one IN list."""
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), _CHUNK):
-        yield ordered[start : start + _CHUNK]
 
 
 def latest_runs_as_of(as_of: datetime, having: sa.Table) -> sa.Subquery:
